@@ -1,0 +1,67 @@
+#pragma once
+// BlobStore: content-addressed storage of artifact bytes, keyed by lowercase hex SHA-256.
+//
+// Contract:
+//  - A blob becomes visible only when BlobWriter::commit() succeeds, after its bytes are durable
+//    (fsynced) and its hash verified; a writer destroyed without commit leaves nothing visible.
+//  - Writing a blob that already exists is a no-op success (content addressing dedupes).
+//  - Memory use does not grow with blob size: writers and readers stream in bounded chunks.
+// Thread safety: all methods may be called concurrently; a single BlobWriter/BlobReader is used by
+// one thread at a time. Methods block on disk I/O: call them on the blocking pool.
+// Errors: kNotFound for missing blobs; kInvalidArgument when commit's expected hash or size does
+// not match what was written; kUnavailable for I/O failures (disk full, ...).
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/error.h"
+
+namespace arca::blob {
+
+struct BlobInfo {
+  std::string sha256;  // lowercase hex; the key
+  uint64_t size = 0;
+  // Other digests computed while writing (lowercase hex). Empty when not known (stat()).
+  std::string md5, sha1, sha512;
+};
+
+struct CommitExpectations {
+  std::optional<std::string> sha256;  // lowercase hex
+  std::optional<uint64_t> size;
+};
+
+class BlobWriter {
+ public:
+  virtual ~BlobWriter() = default;  // aborts an uncommitted write
+  virtual Status write(std::string_view chunk) = 0;
+  // Verifies expectations, makes the blob durable and visible, returns its digests.
+  virtual Result<BlobInfo> commit(const CommitExpectations& expect = {}) = 0;
+  virtual uint64_t bytes_written() const = 0;
+};
+
+class BlobReader {
+ public:
+  virtual ~BlobReader() = default;
+  // Reads up to buf.size() bytes; returns 0 at the end.
+  virtual Result<size_t> read(char* buf, size_t len) = 0;
+  virtual uint64_t size() const = 0;
+};
+
+class BlobStore {
+ public:
+  virtual ~BlobStore() = default;
+  virtual Result<std::unique_ptr<BlobWriter>> begin_write() = 0;
+  virtual Result<BlobInfo> stat(const std::string& sha256) = 0;  // size only; kNotFound
+  // Opens for reading from `offset`; kNotFound.
+  virtual Result<std::unique_ptr<BlobReader>> open(const std::string& sha256,
+                                                   uint64_t offset = 0) = 0;
+  // A local file path holding the blob, when the backend has one (enables sendfile); else empty.
+  virtual std::optional<std::string> local_path(const std::string& sha256) = 0;
+  virtual Status remove(const std::string& sha256) = 0;  // kNotFound
+  virtual Result<std::vector<std::string>> list() = 0;   // every committed key
+};
+
+}  // namespace arca::blob

@@ -1,0 +1,99 @@
+#pragma once
+// Beast-free request/response types shared by the server and every handler, so that api/ and
+// formats/ compile without Boost.Beast.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace arca::http {
+
+// Case-insensitive header list preserving order and duplicates.
+class Headers {
+ public:
+  // First value of `name`, or nullopt.
+  std::optional<std::string_view> get(std::string_view name) const;
+  std::vector<std::string_view> get_all(std::string_view name) const;
+  void add(std::string name, std::string value);
+  void set(std::string name, std::string value);  // replaces every existing value
+  void remove(std::string_view name);
+  const std::vector<std::pair<std::string, std::string>>& items() const { return items_; }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> items_;
+};
+
+// The request body as the handler receives it, chosen by Handler::body_policy.
+struct SpooledBody {
+  std::string path;    // temp file holding the body; deleted after the handler returns
+  uint64_t size = 0;
+  std::string sha256;  // lowercase hex of the bytes
+};
+
+struct Request {
+  std::string method;       // upper case as sent: "GET", "PUT", ...
+  std::string target;       // raw request target, e.g. "/v1/domain?domain=x"
+  std::string path;         // raw (still percent-encoded) path part of target
+  std::string raw_query;    // raw query string without '?'
+  // Query parameters, percent-decoded, in order (duplicates kept).
+  std::vector<std::pair<std::string, std::string>> query;
+  Headers headers;
+  std::string body;                   // BodyMode::kBuffer
+  std::optional<SpooledBody> spooled;  // BodyMode::kSpool
+  std::string remote_address;
+  std::string request_id;  // UUID assigned by the server; also sent as x-amzn-RequestId
+
+  std::optional<std::string_view> query_param(std::string_view name) const;
+};
+
+// A range of a file sent as the body (sendfile where possible).
+struct FileBody {
+  std::string path;
+  uint64_t offset = 0;
+  uint64_t length = 0;
+};
+
+// A body produced in chunks on the blocking pool: each call fills `out` (cleared by the caller)
+// and returns false once there is nothing more. Used for blobs without a local file.
+using ChunkSource = std::function<bool(std::string& out)>;
+
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::variant<std::string, FileBody, ChunkSource> body;
+  // Set when the body length is known for a ChunkSource (else chunked encoding is used).
+  std::optional<uint64_t> content_length;
+};
+
+enum class BodyMode {
+  kReject,  // a body is an error (413 if non-empty)
+  kBuffer,  // read into Request::body, up to max_bytes
+  kSpool,   // stream to a temp file while hashing, up to max_bytes
+};
+
+struct BodyPolicy {
+  BodyMode mode = BodyMode::kBuffer;
+  uint64_t max_bytes = 1 << 20;
+};
+
+// The application side of the server.
+class Handler {
+ public:
+  virtual ~Handler() = default;
+  // Called on an I/O thread once headers are parsed; must not block. Decides how the body is read.
+  virtual BodyPolicy body_policy(const Request& head) const = 0;
+  // Called on the blocking pool with the complete request. May block (database, disk).
+  virtual Response handle(Request& request) = 0;
+  // Renders a transport-level error (body too large, bad request, timeout) for this request in
+  // the format its client reads. `status` is the HTTP status to send.
+  virtual Response transport_error(const Request& head, int status, std::string message) = 0;
+};
+
+// Percent-decodes `in`; '+' stays '+'. Returns false on a malformed escape.
+bool percent_decode(std::string_view in, std::string& out);
+
+}  // namespace arca::http
