@@ -1,0 +1,41 @@
+#pragma once
+// The CodeArtifact operations, one handler each, and the table that routes (method, path) to
+// them. Internal to api/.
+#include <string_view>
+
+#include "api/op_context.h"
+#include "core/validate.h"
+
+namespace arca::api {
+
+struct Operation {
+  std::string_view method;
+  std::string_view path;
+  std::string_view name;  // the model's operation name
+  OpFn fn;
+};
+
+// nullptr when no operation has this method and path.
+const Operation* find_operation(std::string_view method, std::string_view path);
+// True when some operation has this path (with another method).
+bool known_path(std::string_view path);
+
+OpResult create_domain(OpContext&);
+OpResult describe_domain(OpContext&);
+OpResult delete_domain(OpContext&);
+OpResult list_domains(OpContext&);
+OpResult get_authorization_token(OpContext&);
+OpResult create_repository(OpContext&);
+OpResult describe_repository(OpContext&);
+OpResult update_repository(OpContext&);
+OpResult delete_repository(OpContext&);
+OpResult list_repositories(OpContext&);
+OpResult list_repositories_in_domain(OpContext&);
+OpResult get_repository_endpoint(OpContext&);
+OpResult associate_external_connection(OpContext&);
+OpResult disassociate_external_connection(OpContext&);
+OpResult tag_resource(OpContext&);
+OpResult untag_resource(OpContext&);
+OpResult list_tags_for_resource(OpContext&);
+
+}  // namespace arca::api

@@ -1,0 +1,48 @@
+// `arca serve`.
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "config/config.h"
+#include "server/app.h"
+
+namespace arca::cli {
+
+namespace {
+struct ServeFlags {
+  std::string config_file, data_dir, listen, public_url;
+};
+
+int serve(const ServeFlags& f) {
+  auto cfg = config::load(f.config_file);
+  if (!cfg) return fail(cfg.error());
+  if (!f.data_dir.empty()) cfg->data_dir = f.data_dir;
+  if (!f.public_url.empty()) cfg->public_url = f.public_url;
+  if (!f.listen.empty()) {
+    if (auto st = config::parse_listen(f.listen, cfg->listen_host, cfg->listen_port); !st)
+      return fail(st.error());
+  }
+  auto app = server::App::open(*cfg);
+  if (!app) return fail(app.error());
+  if ((*app)->bootstrap().created)
+    std::printf("arca: admin credentials written to %s\n",
+                (*app)->bootstrap().credentials_path.c_str());
+  auto url = (*app)->start();
+  if (!url) return fail(url.error());
+  std::printf("arca: listening on %s\n", url->c_str());
+  std::fflush(stdout);
+  (*app)->run(/*handle_signals=*/true);
+  return 0;
+}
+}  // namespace
+
+void add_serve_command(CLI::App& app, int& exit_code) {
+  auto flags = std::make_shared<ServeFlags>();
+  CLI::App* cmd = app.add_subcommand("serve", "Serve the API and package endpoints");
+  cmd->add_option("--config", flags->config_file, "TOML configuration file");
+  cmd->add_option("--data-dir", flags->data_dir, "Data directory (default ./arca-data)");
+  cmd->add_option("--listen", flags->listen, "HOST:PORT to listen on (port 0 picks a free one)");
+  cmd->add_option("--public-url", flags->public_url, "Base URL clients use to reach this server");
+  cmd->callback([flags, &exit_code] { exit_code = serve(*flags); });
+}
+
+}  // namespace arca::cli

@@ -1,0 +1,52 @@
+#pragma once
+// Server configuration: one TOML file plus ARCA_* environment overrides plus command-line flags,
+// applied in that order. No external registry address is built in: every external connection's
+// URL comes from [external_connections].
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "util/error.h"
+
+namespace arca::config {
+
+struct ConnectionSettings {
+  std::optional<std::chrono::seconds> metadata_ttl;
+  std::optional<std::chrono::seconds> negative_ttl;
+  std::optional<std::chrono::seconds> timeout;
+  bool offline = false;
+};
+
+struct Config {
+  std::string data_dir = "./arca-data";
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 8080;
+  std::string public_url;  // empty: derived from the bound listen address
+  std::string region = "us-east-1";
+  unsigned io_threads = 0;  // 0 = one per core
+  unsigned blocking_threads = 8;
+  bool access_log = true;
+
+  // Connection name ("public:npmjs") -> upstream base URL.
+  std::map<std::string, std::string> external_connections;
+  std::chrono::seconds metadata_ttl{600};
+  std::chrono::seconds negative_ttl{300};
+  std::map<std::string, ConnectionSettings> connection_settings;
+
+  // Count quotas (CodeArtifact defaults, adjustable here).
+  size_t max_domains_per_account = 10;
+  size_t max_repositories_per_domain = 1000;
+};
+
+// Parses "30s", "10m", "1h", "2d" or a plain number of seconds.
+Result<std::chrono::seconds> parse_duration(std::string_view text);
+// Parses "HOST:PORT" (IPv6 as "[::1]:PORT").
+Status parse_listen(std::string_view text, std::string& host, uint16_t& port);
+
+// Loads `path` (if non-empty) over the defaults, then applies ARCA_DATA_DIR, ARCA_LISTEN,
+// ARCA_PUBLIC_URL, ARCA_REGION from the environment. kInvalidArgument names the bad key.
+Result<Config> load(const std::string& path);
+
+}  // namespace arca::config

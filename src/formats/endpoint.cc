@@ -1,0 +1,113 @@
+#include "formats/endpoint.h"
+
+#include <boost/json.hpp>
+
+#include "util/clock.h"
+#include "util/crypto.h"
+
+namespace arca::formats {
+
+namespace {
+bool all_digits(std::string_view s) {
+  for (char c : s)
+    if (c < '0' || c > '9') return false;
+  return !s.empty();
+}
+
+std::string_view next_segment(std::string_view& rest) {
+  size_t slash = rest.find('/');
+  std::string_view seg = rest.substr(0, slash);
+  rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+  return seg;
+}
+}  // namespace
+
+std::optional<EndpointRef> parse_endpoint_path(std::string_view path) {
+  if (!path.starts_with('/')) return std::nullopt;
+  std::string_view rest = path.substr(1);
+  EndpointRef ref;
+  ref.format = std::string(next_segment(rest));
+  if (ref.format.empty() || next_segment(rest) != "d") return std::nullopt;
+  std::string_view domain_owner = next_segment(rest);
+  size_t dash = domain_owner.rfind('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  ref.domain = std::string(domain_owner.substr(0, dash));
+  ref.owner = std::string(domain_owner.substr(dash + 1));
+  if (ref.domain.empty() || ref.owner.size() != 12 || !all_digits(ref.owner)) return std::nullopt;
+  ref.repository = std::string(next_segment(rest));
+  if (ref.repository.empty()) return std::nullopt;
+  ref.rest = std::string(rest);
+  return ref;
+}
+
+std::optional<std::string> token_from_authorization(std::string_view h) {
+  while (!h.empty() && h.front() == ' ') h.remove_prefix(1);
+  while (!h.empty() && h.back() == ' ') h.remove_suffix(1);
+  auto starts_icase = [&](std::string_view p) {
+    if (h.size() < p.size()) return false;
+    for (size_t i = 0; i < p.size(); ++i)
+      if (std::tolower(static_cast<unsigned char>(h[i])) != p[i]) return false;
+    return true;
+  };
+  if (starts_icase("bearer ")) {
+    std::string_view t = h.substr(7);
+    while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
+    if (t.empty()) return std::nullopt;
+    return std::string(t);
+  }
+  if (starts_icase("basic ")) {
+    std::string decoded;
+    if (!crypto::base64_decode(h.substr(6), decoded)) return std::nullopt;
+    size_t colon = decoded.find(':');
+    if (colon == std::string::npos || colon + 1 == decoded.size()) return std::nullopt;
+    return decoded.substr(colon + 1);
+  }
+  if (h.empty() || h.find(' ') != std::string_view::npos) return std::nullopt;
+  return std::string(h);
+}
+
+http::Response json_error(int status, std::string_view message) {
+  http::Response r;
+  r.status = status;
+  r.headers.set("Content-Type", "application/json");
+  r.body = boost::json::serialize(boost::json::object{{"error", message}});
+  return r;
+}
+
+PackageEndpoints::PackageEndpoints(const auth::TokenService& tokens) : tokens_(tokens) {}
+
+http::BodyPolicy PackageEndpoints::body_policy(const http::Request&) const {
+  return {http::BodyMode::kBuffer, kMaxBodyBytes};
+}
+
+namespace {
+http::Response unauthorized(std::string_view message) {
+  http::Response r = json_error(401, message);
+  r.headers.set("WWW-Authenticate", "Basic realm=\"arca\"");
+  return r;
+}
+}  // namespace
+
+http::Response PackageEndpoints::handle(http::Request& request) {
+  auto ref = parse_endpoint_path(request.path);
+  if (!ref) return json_error(404, "Not found: " + request.path);
+  auto header = request.headers.get("Authorization");
+  auto token = header ? token_from_authorization(*header) : std::nullopt;
+  if (!token)
+    return unauthorized("Authentication required: present a token from "
+                        "GetAuthorizationToken as Bearer or as the Basic password");
+  auto claims = tokens_.verify(*token, now_epoch_seconds());
+  if (!claims) return unauthorized(claims.error().message);
+  if (claims->domain_name != ref->domain || claims->domain_owner != ref->owner)
+    return json_error(403, "The authorization token was issued for domain " +
+                               claims->domain_name + "-" + claims->domain_owner + ", not " +
+                               ref->domain + "-" + ref->owner);
+  return json_error(404, "Package format '" + ref->format + "' is not served yet");
+}
+
+http::Response PackageEndpoints::transport_error(const http::Request&, int status,
+                                                 std::string message) const {
+  return json_error(status, message);
+}
+
+}  // namespace arca::formats
