@@ -10,6 +10,9 @@
 // one thread at a time. Methods block on disk I/O: call them on the blocking pool.
 // Errors: kNotFound for missing blobs; kInvalidArgument when commit's expected hash or size does
 // not match what was written; kUnavailable for I/O failures (disk full, ...).
+// Keys: every method taking a key rejects one that is not 64 lowercase hex characters with
+// kInvalidArgument (local_path() returns empty), before touching storage (see blob_key.h).
+// Every implementation passes tests/conformance/blob (blob_store_conformance.h).
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -36,8 +39,12 @@ struct CommitExpectations {
 class BlobWriter {
  public:
   virtual ~BlobWriter() = default;  // aborts an uncommitted write
+  // Appends `chunk`. After a failed write() the writer is spent: later write()/commit() fail with
+  // kUnavailable. After commit() (success or failure) they fail with kFailedPrecondition.
   virtual Status write(std::string_view chunk) = 0;
   // Verifies expectations, makes the blob durable and visible, returns its digests.
+  // Called at most once. On kInvalidArgument (mismatch) the bytes are discarded, nothing visible.
+  // Committing content that already exists succeeds and returns the same digests (dedup).
   virtual Result<BlobInfo> commit(const CommitExpectations& expect = {}) = 0;
   virtual uint64_t bytes_written() const = 0;
 };
@@ -45,8 +52,9 @@ class BlobWriter {
 class BlobReader {
  public:
   virtual ~BlobReader() = default;
-  // Reads up to buf.size() bytes; returns 0 at the end.
+  // Reads up to `len` bytes into `buf`; returns 0 at the end (may return fewer bytes than asked).
   virtual Result<size_t> read(char* buf, size_t len) = 0;
+  // Size of the whole blob, whatever the offset it was opened at.
   virtual uint64_t size() const = 0;
 };
 
@@ -55,13 +63,15 @@ class BlobStore {
   virtual ~BlobStore() = default;
   virtual Result<std::unique_ptr<BlobWriter>> begin_write() = 0;
   virtual Result<BlobInfo> stat(const std::string& sha256) = 0;  // size only; kNotFound
-  // Opens for reading from `offset`; kNotFound.
+  // Opens for reading from `offset`; kNotFound; kInvalidArgument when offset > size (offset ==
+  // size is an empty read).
   virtual Result<std::unique_ptr<BlobReader>> open(const std::string& sha256,
                                                    uint64_t offset = 0) = 0;
   // A local file path holding the blob, when the backend has one (enables sendfile); else empty.
+  // Also empty for a missing blob or an invalid key.
   virtual std::optional<std::string> local_path(const std::string& sha256) = 0;
   virtual Status remove(const std::string& sha256) = 0;  // kNotFound
-  virtual Result<std::vector<std::string>> list() = 0;   // every committed key
+  virtual Result<std::vector<std::string>> list() = 0;   // every committed key, any order
 };
 
 }  // namespace arca::blob

@@ -1,0 +1,372 @@
+#include "blob/fs/fs_blob_store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <exception>
+#include <filesystem>
+
+#include "blob/blob_key.h"
+#include "blob/fs/posix_file.h"
+#include "util/crypto.h"
+
+namespace arca::blob {
+
+namespace {
+
+using fs::errno_error;
+using fs::UniqueFd;
+
+constexpr mode_t kTempMode = 0600;
+constexpr mode_t kBlobMode = 0440;  // immutable content; group read for backup operators
+constexpr int kMaxTempNameAttempts = 8;
+
+std::string shard1(const std::string& root, const std::string& key) {
+  return root + "/sha256/" + key.substr(0, 2);
+}
+std::string shard2(const std::string& root, const std::string& key) {
+  return shard1(root, key) + "/" + key.substr(2, 2);
+}
+std::string final_path(const std::string& root, const std::string& key) {
+  return shard2(root, key) + "/" + key;
+}
+
+Error blob_not_found(const std::string& key) {
+  return not_found("Blob", key, "blob " + key + " not found");
+}
+
+bool is_hex_digit(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
+bool is_shard_name(std::string_view name) {
+  return name.size() == 2 && is_hex_digit(name[0]) && is_hex_digit(name[1]);
+}
+
+// Names in `dir` except "." and "..". With `lenient`, an entry that is not a directory or has
+// vanished lists as empty (strays inside the shard tree are not errors).
+Result<std::vector<std::string>> list_dir(const std::string& dir, bool lenient = false) {
+  std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), &::closedir);
+  if (!d) {
+    if (lenient && (errno == ENOTDIR || errno == ENOENT)) return std::vector<std::string>{};
+    return errno_error("opendir", dir, errno);
+  }
+  std::vector<std::string> names;
+  errno = 0;
+  while (dirent* e = ::readdir(d.get())) {
+    std::string_view name(e->d_name);
+    if (name != "." && name != "..") names.emplace_back(name);
+    errno = 0;
+  }
+  if (errno != 0) return errno_error("readdir", dir, errno);
+  return names;
+}
+
+// Creates ROOT/tmp/w-<random> exclusively and takes its flock, so no concurrent open() removes
+// it as stale. Retries when a cleanup unlinked the name between creation and lock.
+Result<std::pair<UniqueFd, std::string>> create_locked_temp(const std::string& tmp_dir) {
+  for (int attempt = 0; attempt < kMaxTempNameAttempts; ++attempt) {
+    std::string path = tmp_dir + "/w-" + crypto::to_hex(crypto::random_bytes(16));
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kTempMode));
+    if (!fd.valid()) {
+      if (errno == EEXIST) continue;
+      return errno_error("create temp file", path, errno);
+    }
+    int rc;
+    do rc = ::flock(fd.get(), LOCK_EX);
+    while (rc != 0 && errno == EINTR);
+    if (rc != 0) {
+      Error e = errno_error("flock", path, errno);
+      ::unlink(path.c_str());
+      return e;
+    }
+    struct stat by_fd, by_name;
+    if (::fstat(fd.get(), &by_fd) == 0 && ::stat(path.c_str(), &by_name) == 0 &&
+        by_fd.st_dev == by_name.st_dev && by_fd.st_ino == by_name.st_ino) {
+      return std::make_pair(std::move(fd), std::move(path));
+    }
+  }
+  return unavailable("could not create a temp file in " + tmp_dir);
+}
+
+class FsBlobWriter final : public BlobWriter {
+ public:
+  FsBlobWriter(std::string root, UniqueFd fd, std::string tmp_path)
+      : root_(std::move(root)), fd_(std::move(fd)), tmp_path_(std::move(tmp_path)) {}
+  ~FsBlobWriter() override { discard(); }
+
+  Status write(std::string_view chunk) override {
+    ARCA_TRY(check_open());
+    if (auto st = fs::write_all(fd_.get(), chunk, tmp_path_); !st) {
+      state_ = State::kFailed;
+      return st;
+    }
+    for (auto& h : hashers_) h.update(chunk);
+    bytes_ += chunk.size();
+    return {};
+  }
+
+  Result<BlobInfo> commit(const CommitExpectations& expect) override {
+    ARCA_TRY(check_open());
+    BlobInfo info;
+    info.size = bytes_;
+    info.md5 = hashers_[0].finish_hex();
+    info.sha1 = hashers_[1].finish_hex();
+    info.sha256 = hashers_[2].finish_hex();
+    info.sha512 = hashers_[3].finish_hex();
+    state_ = State::kDone;  // hashers are finished: whatever happens next, the writer is spent
+    if (auto st = verify(info, expect); !st) {
+      discard();
+      return st.error();
+    }
+    if (auto st = publish(info.sha256); !st) {
+      discard();
+      return st.error();
+    }
+    return info;
+  }
+
+  uint64_t bytes_written() const override { return bytes_; }
+
+ private:
+  enum class State { kOpen, kFailed, kDone };
+
+  Status check_open() const {
+    if (state_ == State::kFailed) return unavailable("an earlier write to this blob failed");
+    if (state_ == State::kDone) return failed_precondition("blob writer already committed");
+    return {};
+  }
+
+  static Status verify(const BlobInfo& info, const CommitExpectations& expect) {
+    if (expect.size && *expect.size != info.size) {
+      return invalid_argument("blob size mismatch: expected " + std::to_string(*expect.size) +
+                              " bytes, received " + std::to_string(info.size));
+    }
+    if (expect.sha256 && *expect.sha256 != info.sha256) {
+      return invalid_argument("blob sha256 mismatch: expected " + expect.sha256->substr(0, 80) +
+                              ", received " + info.sha256);
+    }
+    return {};
+  }
+
+  // Durable file, then atomic visibility, then durable directory entry.
+  Status publish(const std::string& key) {
+    if (::fsync(fd_.get()) != 0) return errno_error("fsync", tmp_path_, errno);
+    if (::fchmod(fd_.get(), kBlobMode) != 0) return errno_error("fchmod", tmp_path_, errno);
+    ARCA_TRY(fd_.close());
+    bool created1 = false, created2 = false;
+    ARCA_TRY(fs::ensure_dir(shard1(root_, key), created1));
+    ARCA_TRY(fs::ensure_dir(shard2(root_, key), created2));
+    ARCA_TRY(place(final_path(root_, key)));
+    // After this point the blob is visible; an error below means "maybe not durable yet".
+    ARCA_TRY(fs::fsync_dir(shard2(root_, key)));
+    if (created2) ARCA_TRY(fs::fsync_dir(shard1(root_, key)));
+    if (created1) ARCA_TRY(fs::fsync_dir(root_ + "/sha256"));
+    return {};
+  }
+
+  // Renames the temp file to `target` unless a whole blob is already there (dedup). A file of the
+  // wrong size under the key (damaged) is replaced.
+  Status place(const std::string& target) {
+    if (::renameat2(AT_FDCWD, tmp_path_.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) ==
+        0) {
+      tmp_path_.clear();
+      return {};
+    }
+    int err = errno;
+    struct stat st;
+    if (err == EEXIST && ::lstat(target.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        static_cast<uint64_t>(st.st_size) == bytes_) {
+      discard();  // dedup: the blob is already there, drop the temp file
+      return {};
+    }
+    if (err != EEXIST && err != EINVAL && err != ENOSYS) {
+      return errno_error("rename to", target, err);
+    }
+    // Filesystem without RENAME_NOREPLACE, or a damaged blob: replacing it with identical
+    // verified content is safe.
+    if (::rename(tmp_path_.c_str(), target.c_str()) != 0) {
+      return errno_error("rename to", target, errno);
+    }
+    tmp_path_.clear();
+    return {};
+  }
+
+  void discard() {
+    fd_.reset();
+    if (!tmp_path_.empty()) ::unlink(tmp_path_.c_str());
+    tmp_path_.clear();
+  }
+
+  const std::string root_;
+  UniqueFd fd_;
+  std::string tmp_path_;  // empty once renamed into place or removed
+  std::array<crypto::Hasher, 4> hashers_{crypto::Hasher(crypto::Algo::kMd5),
+                                         crypto::Hasher(crypto::Algo::kSha1),
+                                         crypto::Hasher(crypto::Algo::kSha256),
+                                         crypto::Hasher(crypto::Algo::kSha512)};
+  uint64_t bytes_ = 0;
+  State state_ = State::kOpen;
+};
+
+class FsBlobReader final : public BlobReader {
+ public:
+  FsBlobReader(UniqueFd fd, uint64_t size, uint64_t offset, std::string path)
+      : fd_(std::move(fd)), size_(size), pos_(offset), path_(std::move(path)) {}
+
+  Result<size_t> read(char* buf, size_t len) override {
+    if (pos_ >= size_ || len == 0) return size_t{0};
+    size_t want = static_cast<size_t>(std::min<uint64_t>(len, size_ - pos_));
+    for (;;) {
+      ssize_t n = ::pread(fd_.get(), buf, want, static_cast<off_t>(pos_));
+      if (n >= 0) {
+        pos_ += static_cast<uint64_t>(n);
+        return static_cast<size_t>(n);
+      }
+      if (errno != EINTR) return errno_error("read", path_, errno);
+    }
+  }
+
+  uint64_t size() const override { return size_; }
+
+ private:
+  UniqueFd fd_;
+  const uint64_t size_;
+  uint64_t pos_;
+  const std::string path_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<FsBlobStore>> FsBlobStore::open(const std::string& root_dir) {
+  if (root_dir.empty()) return invalid_argument("blob store root directory is empty");
+  std::error_code ec;
+  std::filesystem::path root = std::filesystem::absolute(root_dir, ec).lexically_normal();
+  if (ec) return unavailable("blob store root " + root_dir + ": " + ec.message());
+  std::string root_str = root.string();
+  while (root_str.size() > 1 && root_str.back() == '/') root_str.pop_back();
+  std::filesystem::create_directories(root, ec);
+  if (ec) return unavailable("create blob store root " + root_str + ": " + ec.message());
+
+  std::unique_ptr<FsBlobStore> store(new FsBlobStore(root_str));
+  bool created = false;
+  ARCA_TRY(fs::ensure_dir(root_str + "/sha256", created));
+  ARCA_TRY(fs::ensure_dir(store->tmp_dir(), created));
+  ARCA_TRY(store->remove_stale_temps());
+  return store;
+}
+
+Status FsBlobStore::remove_stale_temps() {
+  ARCA_ASSIGN_OR_RETURN(std::vector<std::string> names, list_dir(tmp_dir()));
+  for (const std::string& name : names) {
+    std::string path = tmp_dir() + "/" + name;
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    if (!fd.valid()) continue;  // gone already, or a symlink/special entry we leave alone
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) continue;  // a live writer holds it
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+      return errno_error("remove stale temp file", path, errno);
+    }
+  }
+  return {};
+}
+
+std::string FsBlobStore::blob_path(const std::string& sha256) const {
+  return final_path(root_, sha256);
+}
+
+Result<std::unique_ptr<BlobWriter>> FsBlobStore::begin_write() {
+  ARCA_ASSIGN_OR_RETURN(auto temp, create_locked_temp(tmp_dir()));
+  const std::string tmp_path = temp.second;
+  try {
+    return std::unique_ptr<BlobWriter>(
+        new FsBlobWriter(root_, std::move(temp.first), std::move(temp.second)));
+  } catch (const std::exception& e) {  // Hasher throws if OpenSSL cannot set up a digest
+    ::unlink(tmp_path.c_str());
+    return internal_error(std::string("blob writer: ") + e.what());
+  }
+}
+
+Result<BlobInfo> FsBlobStore::stat(const std::string& sha256) {
+  ARCA_TRY(check_blob_key(sha256));
+  std::string path = blob_path(sha256);
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return blob_not_found(sha256);
+    return errno_error("stat", path, errno);
+  }
+  if (!S_ISREG(st.st_mode)) return unavailable("blob path is not a regular file: " + path);
+  BlobInfo info;
+  info.sha256 = sha256;
+  info.size = static_cast<uint64_t>(st.st_size);
+  return info;
+}
+
+Result<std::unique_ptr<BlobReader>> FsBlobStore::open(const std::string& sha256,
+                                                      uint64_t offset) {
+  ARCA_TRY(check_blob_key(sha256));
+  std::string path = blob_path(sha256);
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    if (errno == ENOENT) return blob_not_found(sha256);
+    return errno_error("open", path, errno);
+  }
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return errno_error("fstat", path, errno);
+  uint64_t size = static_cast<uint64_t>(st.st_size);
+  if (offset > size) {
+    return invalid_argument("read offset " + std::to_string(offset) + " is past the end of blob " +
+                            sha256 + " (" + std::to_string(size) + " bytes)");
+  }
+  return std::unique_ptr<BlobReader>(new FsBlobReader(std::move(fd), size, offset, path));
+}
+
+std::optional<std::string> FsBlobStore::local_path(const std::string& sha256) {
+  if (!is_valid_blob_key(sha256)) return std::nullopt;
+  std::string path = blob_path(sha256);
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  return path;
+}
+
+Status FsBlobStore::remove(const std::string& sha256) {
+  ARCA_TRY(check_blob_key(sha256));
+  std::string path = blob_path(sha256);
+  if (::unlink(path.c_str()) != 0) {
+    if (errno == ENOENT) return blob_not_found(sha256);
+    return errno_error("unlink", path, errno);
+  }
+  // Shard directories stay: removing them would race a concurrent commit into the same shard.
+  return fs::fsync_dir(shard2(root_, sha256));
+}
+
+Result<std::vector<std::string>> FsBlobStore::list() {
+  std::vector<std::string> keys;
+  const std::string base = root_ + "/sha256";
+  ARCA_ASSIGN_OR_RETURN(std::vector<std::string> level1, list_dir(base));
+  for (const std::string& a : level1) {
+    if (!is_shard_name(a)) continue;
+    ARCA_ASSIGN_OR_RETURN(std::vector<std::string> level2, list_dir(base + "/" + a, true));
+    for (const std::string& b : level2) {
+      if (!is_shard_name(b)) continue;
+      ARCA_ASSIGN_OR_RETURN(std::vector<std::string> files,
+                            list_dir(base + "/" + a + "/" + b, true));
+      for (std::string& name : files) {
+        // Only well-formed keys in their own shard: strays (editor backups, misplaced files) are
+        // not blobs.
+        if (is_valid_blob_key(name) && name.compare(0, 2, a) == 0 && name.compare(2, 2, b) == 0) {
+          keys.push_back(std::move(name));
+        }
+      }
+    }
+  }
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
+}  // namespace arca::blob

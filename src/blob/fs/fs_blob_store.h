@@ -1,0 +1,56 @@
+#pragma once
+// FsBlobStore: the BlobStore on a local filesystem (the embedded default).
+//
+// Layout under the root directory:
+//   ROOT/sha256/ab/cd/abcd...    one read-only file per blob (mode 0440), two levels of sharding
+//                                by the first four hex digits of the key
+//   ROOT/tmp/w-<random>          writers' temp files; same filesystem, so rename() is atomic
+//
+// A writer streams into an O_EXCL temp file (mode 0600) while computing MD5, SHA-1, SHA-256 and
+// SHA-512 in the same pass. commit() verifies the expectations, fsyncs the file, renames it into
+// place without replacing an existing blob (dedup) and fsyncs the shard directory (and its parents
+// when it created them). Shard directories are never removed, so a commit cannot race a cleanup.
+//
+// Each writer holds an exclusive flock() on its temp file. open() removes temp files nobody holds
+// (left by a crash), so several stores, in one process or several, may share a root.
+//
+// Thread safety: as BlobStore; the object holds no mutable state.
+// Errors: as BlobStore, plus kInvalidArgument for a key that is not 64 lowercase hex characters
+// and for a read offset past the end; kUnavailable for any failing system call.
+#include <memory>
+#include <string>
+
+#include "blob/blob_store.h"
+
+namespace arca::blob {
+
+class FsBlobStore final : public BlobStore {
+ public:
+  // Creates the layout under `root_dir` if needed and removes stale temp files.
+  // kUnavailable when the directories cannot be created or read.
+  // Beware: this factory shares its name with the blob open(key, offset), which therefore has no
+  // default offset here (it would make this call ambiguous). Through an FsBlobStore pointer,
+  // open(key) calls this factory: read blobs through BlobStore& or spell the offset.
+  static Result<std::unique_ptr<FsBlobStore>> open(const std::string& root_dir);
+
+  Result<std::unique_ptr<BlobWriter>> begin_write() override;
+  Result<BlobInfo> stat(const std::string& sha256) override;
+  Result<std::unique_ptr<BlobReader>> open(const std::string& sha256, uint64_t offset) override;
+  // The final path when the blob exists; empty for an invalid key or a missing blob.
+  std::optional<std::string> local_path(const std::string& sha256) override;
+  Status remove(const std::string& sha256) override;
+  Result<std::vector<std::string>> list() override;
+
+  const std::string& root() const { return root_; }
+  // Where the blob with this (valid) key lives or would live; no filesystem access.
+  std::string blob_path(const std::string& sha256) const;
+  std::string tmp_dir() const { return root_ + "/tmp"; }
+
+ private:
+  explicit FsBlobStore(std::string root) : root_(std::move(root)) {}
+  Status remove_stale_temps();
+
+  const std::string root_;
+};
+
+}  // namespace arca::blob
