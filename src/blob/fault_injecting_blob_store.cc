@@ -7,9 +7,7 @@ namespace arca::blob {
 
 namespace {
 
-Error injected_fault(const std::string& what) {
-  return unavailable("injected fault: " + what);
-}
+Error injected_fault(const std::string& what) { return unavailable("injected fault: " + what); }
 
 class FaultInjectingWriter final : public BlobWriter {
  public:
@@ -93,7 +91,8 @@ Result<std::unique_ptr<BlobReader>> FaultInjectingBlobStore::open(const std::str
   if (f.fail_open) return injected_fault("open failed");
   ARCA_ASSIGN_OR_RETURN(std::unique_ptr<BlobReader> r, BlobStoreWrapper::open(sha256, offset));
   if (!f.fail_read_after_bytes) return r;
-  return std::unique_ptr<BlobReader>(new FaultInjectingReader(std::move(r), *f.fail_read_after_bytes));
+  return std::unique_ptr<BlobReader>(
+      new FaultInjectingReader(std::move(r), *f.fail_read_after_bytes));
 }
 
 Status FaultInjectingBlobStore::remove(const std::string& sha256) {

@@ -41,8 +41,7 @@ class FaultInjectingBlobStore final : public BlobStoreWrapper {
   BlobFaults faults() const;
 
   Result<std::unique_ptr<BlobWriter>> begin_write() override;
-  Result<std::unique_ptr<BlobReader>> open(const std::string& sha256,
-                                           uint64_t offset = 0) override;
+  Result<std::unique_ptr<BlobReader>> open(const std::string& sha256, uint64_t offset = 0) override;
   Status remove(const std::string& sha256) override;
   Result<std::vector<std::string>> list() override;
 

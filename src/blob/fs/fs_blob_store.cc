@@ -172,8 +172,7 @@ class FsBlobWriter final : public BlobWriter {
   // Renames the temp file to `target` unless a whole blob is already there (dedup). A file of the
   // wrong size under the key (damaged) is replaced.
   Status place(const std::string& target) {
-    if (::renameat2(AT_FDCWD, tmp_path_.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) ==
-        0) {
+    if (::renameat2(AT_FDCWD, tmp_path_.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) == 0) {
       tmp_path_.clear();
       return {};
     }
@@ -205,10 +204,9 @@ class FsBlobWriter final : public BlobWriter {
   const std::string root_;
   UniqueFd fd_;
   std::string tmp_path_;  // empty once renamed into place or removed
-  std::array<crypto::Hasher, 4> hashers_{crypto::Hasher(crypto::Algo::kMd5),
-                                         crypto::Hasher(crypto::Algo::kSha1),
-                                         crypto::Hasher(crypto::Algo::kSha256),
-                                         crypto::Hasher(crypto::Algo::kSha512)};
+  std::array<crypto::Hasher, 4> hashers_{
+      crypto::Hasher(crypto::Algo::kMd5), crypto::Hasher(crypto::Algo::kSha1),
+      crypto::Hasher(crypto::Algo::kSha256), crypto::Hasher(crypto::Algo::kSha512)};
   uint64_t bytes_ = 0;
   State state_ = State::kOpen;
 };
@@ -307,8 +305,7 @@ Result<BlobInfo> FsBlobStore::stat(const std::string& sha256) {
   return info;
 }
 
-Result<std::unique_ptr<BlobReader>> FsBlobStore::open(const std::string& sha256,
-                                                      uint64_t offset) {
+Result<std::unique_ptr<BlobReader>> FsBlobStore::open(const std::string& sha256, uint64_t offset) {
   ARCA_TRY(check_blob_key(sha256));
   std::string path = blob_path(sha256);
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));

@@ -283,10 +283,9 @@ TEST_P(BlobStoreConformance, InvalidKeysAreRejected) {
   traversal.resize(64, '/');
   std::string with_nul = valid;
   with_nul[10] = '\0';
-  const std::vector<std::string> bad = {"",           "abc",        valid.substr(0, 63),
-                                        valid + "0",  upper,        traversal,
-                                        with_nul,     "ba/78" + valid.substr(5),
-                                        std::string(64, 'g'), " " + valid.substr(1)};
+  const std::vector<std::string> bad = {
+      "",        "abc",    valid.substr(0, 63),       valid + "0",          upper,
+      traversal, with_nul, "ba/78" + valid.substr(5), std::string(64, 'g'), " " + valid.substr(1)};
   ASSERT_TRUE(put_blob(store(), "abc"));
   for (const std::string& key : bad) {
     SCOPED_TRACE("key '" + key + "'");

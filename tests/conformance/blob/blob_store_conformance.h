@@ -94,7 +94,7 @@ class BlobStoreFaults : public BlobStoreConformance {
 
 // Instantiates both suites for the given factories (a ::testing::Values/ValuesIn generator).
 // Use inside namespace arca::blob::conformance.
-#define ARCA_INSTANTIATE_BLOB_STORE_CONFORMANCE(prefix, ...)                                      \
+#define ARCA_INSTANTIATE_BLOB_STORE_CONFORMANCE(prefix, ...)                                    \
   INSTANTIATE_TEST_SUITE_P(prefix, BlobStoreConformance, __VA_ARGS__, blob_store_factory_name); \
   INSTANTIATE_TEST_SUITE_P(prefix, BlobStoreFaults, __VA_ARGS__, blob_store_factory_name)
 
