@@ -30,6 +30,16 @@ struct ServerOptions {
   uint32_t shutdown_grace_ms = 10'000;     // in-flight requests get this long on stop()
   std::string spool_dir;                   // where kSpool bodies go (default: temp dir)
   bool access_log = true;
+  uint32_t max_connections = 10'000;  // further connections are closed right after accept
+};
+
+// Counters since start(); read with Server::stats() from any thread.
+struct ServerStats {
+  uint64_t connections_accepted = 0;
+  uint64_t connections_active = 0;
+  uint64_t requests = 0;         // request heads parsed
+  uint64_t timeouts = 0;         // connections cut off by a header, body or write deadline
+  uint64_t handler_errors = 0;   // exceptions thrown by Handler::handle or a ChunkSource
 };
 
 class Server {
@@ -46,6 +56,7 @@ class Server {
   // Stops accepting, lets in-flight requests finish up to shutdown_grace_ms, then ends run().
   // Thread-safe; may be called from any thread or a signal-driven handler.
   void stop();
+  ServerStats stats() const;
 
  private:
   struct Impl;

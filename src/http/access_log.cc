@@ -1,0 +1,54 @@
+#include "http/access_log.h"
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+#include <cmath>
+#include <ctime>
+
+namespace arca::http {
+namespace {
+
+std::string iso8601_ms(std::chrono::system_clock::time_point t) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  std::time_t secs = std::time_t(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, int(ms % 1000));
+  return buf;
+}
+
+spdlog::logger& access_logger() {
+  static std::shared_ptr<spdlog::logger> logger = [] {
+    auto l = std::make_shared<spdlog::logger>("arca.access",
+                                              std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    l->set_pattern("%v");
+    return l;
+  }();
+  return *logger;
+}
+
+}  // namespace
+
+std::string access_log_line(const AccessRecord& r, std::chrono::system_clock::time_point ts) {
+  boost::json::object o;
+  o["ts"] = iso8601_ms(ts);
+  o["remote"] = r.remote;
+  o["method"] = r.method;
+  o["target"] = r.target;
+  o["status"] = r.status;
+  o["bytes_in"] = r.bytes_in;
+  o["bytes_out"] = r.bytes_out;
+  o["ms"] = std::round(r.ms * 1000.0) / 1000.0;
+  o["request_id"] = r.request_id;
+  return boost::json::serialize(o);
+}
+
+void write_access_log(const AccessRecord& record) {
+  access_logger().info(access_log_line(record, std::chrono::system_clock::now()));
+}
+
+}  // namespace arca::http

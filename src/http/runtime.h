@@ -1,0 +1,62 @@
+#pragma once
+// Internal to src/http: the state a connection session shares with the server (options, handler,
+// executors, the registry used for graceful stop, counters). Asio types are only forward-declared
+// here so that Beast/Asio stay in .cc files.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "http/message.h"
+#include "http/server.h"
+
+namespace boost::asio {
+class io_context;
+class thread_pool;
+}  // namespace boost::asio
+
+namespace arca::http::detail {
+
+class Runtime {
+ public:
+  // `notify(force)` is registered per connection: with force=false it closes the connection only
+  // if it is idle (between requests); with force=true it closes it regardless.
+  using Notify = std::function<void(bool force)>;
+
+  Runtime(const ServerOptions& options, Handler& handler, boost::asio::io_context& ioc,
+          boost::asio::thread_pool& pool)
+      : options(options), handler(handler), ioc(ioc), pool(pool) {}
+
+  const ServerOptions& options;
+  Handler& handler;
+  boost::asio::io_context& ioc;
+  boost::asio::thread_pool& pool;
+  std::atomic<bool> stopping{false};
+  std::string spool_dir;  // resolved options.spool_dir
+
+  std::atomic<uint64_t> connections_accepted{0};
+  std::atomic<uint64_t> requests{0};
+  std::atomic<uint64_t> timeouts{0};
+  std::atomic<uint64_t> handler_errors{0};
+
+  // Registry of live connections. Thread-safe.
+  uint64_t add_connection(Notify notify);
+  void remove_connection(uint64_t id);  // calls on_drained once stopping and empty
+  size_t connection_count() const;
+  void notify_all(bool force);
+  void clear_connections();  // only when the server is being destroyed
+  std::function<void()> on_drained;  // set before start; called with no lock held
+
+ private:
+  mutable std::mutex mu_;
+  uint64_t next_id_ = 1;
+  std::unordered_map<uint64_t, Notify> connections_;
+};
+
+// Serves one accepted TCP connection (`fd` is handed over, IPv6 when `v6`) on its own strand of
+// rt.ioc until it closes. Registers itself with rt for the lifetime of the session.
+void spawn_session(Runtime& rt, int fd, bool v6, std::string remote);
+
+}  // namespace arca::http::detail

@@ -1,0 +1,254 @@
+#include "http/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <csignal>
+#include <filesystem>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "http/runtime.h"
+
+namespace arca::http {
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace detail {
+
+uint64_t Runtime::add_connection(Notify notify) {
+  std::lock_guard lock(mu_);
+  uint64_t id = next_id_++;
+  connections_.emplace(id, std::move(notify));
+  return id;
+}
+
+void Runtime::remove_connection(uint64_t id) {
+  bool drained = false;
+  {
+    std::lock_guard lock(mu_);
+    connections_.erase(id);
+    drained = connections_.empty() && stopping.load();
+  }
+  if (drained && on_drained) on_drained();
+}
+
+size_t Runtime::connection_count() const {
+  std::lock_guard lock(mu_);
+  return connections_.size();
+}
+
+void Runtime::notify_all(bool force) {
+  std::vector<Notify> copy;
+  {
+    std::lock_guard lock(mu_);
+    copy.reserve(connections_.size());
+    for (const auto& [id, n] : connections_) copy.push_back(n);
+  }
+  for (auto& n : copy) n(force);
+}
+
+void Runtime::clear_connections() {
+  std::lock_guard lock(mu_);
+  connections_.clear();
+}
+
+}  // namespace detail
+
+struct Server::Impl {
+  Impl(ServerOptions o, Handler& h)
+      : options(std::move(o)),
+        pool(std::make_unique<net::thread_pool>(options.blocking_threads ? options.blocking_threads
+                                                                         : 1)),
+        ioc(std::make_unique<net::io_context>(int(io_threads()))),
+        rt(options, h, *ioc, *pool),
+        ctl(net::make_strand(*ioc)) {
+    grace_timer.emplace(*ctl);
+    rt.spool_dir = options.spool_dir.empty() ? std::filesystem::temp_directory_path().string()
+                                             : options.spool_dir;
+    rt.on_drained = [this] { ioc->stop(); };
+  }
+
+  ~Impl() {
+    stop();
+    // Handlers still running on the pool finish first; their completions land in the stopped
+    // io_context and are destroyed with it, together with the suspended sessions.
+    pool->join();
+    // Every Asio object goes before the io_context that owns its service.
+    signals.reset();
+    acceptor.reset();
+    grace_timer.reset();
+    rt.clear_connections();
+    ctl.reset();
+    ioc.reset();
+  }
+
+  unsigned io_threads() const {
+    unsigned n = options.io_threads ? options.io_threads : std::thread::hardware_concurrency();
+    return n ? n : 1;
+  }
+
+  Result<uint16_t> start();
+  net::awaitable<void> accept_loop();
+  void stop();
+  void begin_shutdown();
+
+  ServerOptions options;
+  std::unique_ptr<net::thread_pool> pool;
+  std::unique_ptr<net::io_context> ioc;
+  detail::Runtime rt;
+  // The strand of the acceptor, the signals and the grace timer.
+  std::optional<net::strand<net::io_context::executor_type>> ctl;
+  std::optional<net::steady_timer> grace_timer;
+  std::optional<tcp::acceptor> acceptor;
+  std::optional<net::signal_set> signals;
+};
+
+Result<uint16_t> Server::Impl::start() {
+  boost::system::error_code ec;
+  tcp::resolver resolver(*ioc);
+  auto results = resolver.resolve(options.listen_host, std::to_string(options.listen_port),
+                                  tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  if (ec || results.empty()) {
+    return unavailable("cannot resolve listen host " + options.listen_host + ": " + ec.message());
+  }
+  tcp::endpoint ep = results.begin()->endpoint();
+  acceptor.emplace(*ctl);
+  acceptor->open(ep.protocol(), ec);
+  if (!ec) acceptor->set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor->bind(ep, ec);
+  if (!ec) acceptor->listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    acceptor.reset();
+    return unavailable("cannot listen on " + options.listen_host + ":" +
+                       std::to_string(options.listen_port) + ": " + ec.message());
+  }
+  uint16_t port = acceptor->local_endpoint(ec).port();
+  net::co_spawn(*ctl, accept_loop(), [](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      spdlog::error("http: accept loop ended: {}", ex.what());
+    }
+  });
+  return port;
+}
+
+net::awaitable<void> Server::Impl::accept_loop() {
+  constexpr auto kTok = net::as_tuple(net::use_awaitable);
+  net::steady_timer backoff(*ctl);
+  while (acceptor && acceptor->is_open()) {
+    auto [ec, sock] = co_await acceptor->async_accept(kTok);
+    if (ec) {
+      if (ec == net::error::operation_aborted || rt.stopping) co_return;
+      // Out of descriptors or a transient network error: back off instead of spinning.
+      spdlog::warn("http: accept: {}", ec.message());
+      backoff.expires_after(std::chrono::milliseconds(50));
+      co_await backoff.async_wait(kTok);
+      continue;
+    }
+    if (rt.stopping) co_return;
+    rt.connections_accepted++;
+    if (rt.connection_count() >= options.max_connections) {
+      spdlog::warn("http: connection limit {} reached; closing new connection",
+                   options.max_connections);
+      continue;  // `sock` closes here
+    }
+    boost::system::error_code ignored;
+    auto remote = sock.remote_endpoint(ignored);
+    bool v6 = remote.address().is_v6();
+    std::string remote_text = remote.address().to_string();
+    int fd = sock.release(ignored);
+    if (fd < 0) continue;
+    detail::spawn_session(rt, fd, v6, std::move(remote_text));
+  }
+}
+
+void Server::Impl::stop() {
+  if (rt.stopping.exchange(true)) return;
+  net::post(*ctl, [this] { begin_shutdown(); });
+}
+
+// Runs on ctl: stop accepting, close idle connections, let busy ones finish their current
+// response, and force-close whatever is left after the grace period.
+void Server::Impl::begin_shutdown() {
+  boost::system::error_code ignored;
+  if (acceptor) acceptor->close(ignored);
+  if (signals) signals->cancel(ignored);
+  rt.notify_all(false);
+  if (rt.connection_count() == 0) {
+    ioc->stop();
+    return;
+  }
+  grace_timer->expires_after(std::chrono::milliseconds(options.shutdown_grace_ms));
+  grace_timer->async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    if (rt.connection_count() > 0) {
+      spdlog::warn("http: shutdown grace period over; closing {} connection(s)",
+                   rt.connection_count());
+    }
+    rt.notify_all(true);
+    ioc->stop();
+  });
+}
+
+Server::Server(ServerOptions options, Handler& handler)
+    : impl_(std::make_unique<Impl>(std::move(options), handler)) {}
+
+Server::~Server() = default;
+
+Result<uint16_t> Server::start() { return impl_->start(); }
+
+void Server::run(bool handle_signals) {
+  Impl& im = *impl_;
+  if (handle_signals) {
+    im.signals.emplace(*im.ctl, SIGINT, SIGTERM);
+    im.signals->async_wait([&im](boost::system::error_code ec, int sig) {
+      if (ec) return;
+      spdlog::info("http: signal {} received; shutting down", sig);
+      im.stop();
+    });
+  }
+  auto guard = net::make_work_guard(*im.ioc);
+  auto run_loop = [&im] {
+    for (;;) {
+      try {
+        im.ioc->run();
+        return;
+      } catch (const std::exception& e) {
+        spdlog::error("http: I/O thread caught: {}", e.what());
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < im.io_threads(); ++i) threads.emplace_back(run_loop);
+  run_loop();
+  for (auto& t : threads) t.join();
+}
+
+void Server::stop() { impl_->stop(); }
+
+ServerStats Server::stats() const {
+  const detail::Runtime& rt = impl_->rt;
+  ServerStats s;
+  s.connections_accepted = rt.connections_accepted;
+  s.connections_active = rt.connection_count();
+  s.requests = rt.requests;
+  s.timeouts = rt.timeouts;
+  s.handler_errors = rt.handler_errors;
+  return s;
+}
+
+}  // namespace arca::http
