@@ -7,6 +7,15 @@
 // Errors: kNotFound / kAlreadyExists / kFailedPrecondition as documented per method; kUnavailable
 // for I/O failures (disk full, database locked past the busy timeout); kInternal for corruption.
 // Validation of names is core/'s job; the store enforces only uniqueness and referential rules.
+// Error::message is written for API users (CodeArtifact wording, e.g. "Domain d already exists in
+// account 123456789012"); kNotFound/kAlreadyExists/kQuotaExceeded carry resource_type ("domain",
+// "repository", "account", "access-key", or the ARN's type for tags) and resource_id (the name).
+// When both a conflict and a quota apply, kAlreadyExists wins (checked first).
+// Strings are compared byte for byte (case-sensitive); listings sort by byte order.
+//
+// Pagination (list_domains, list_repositories): a page holds at most page.limit entries (0 gives
+// an empty page); a page shorter than the limit is the last, so ask for limit + 1 to learn whether
+// another page exists. Entries created or deleted between pages never break the cursor.
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +36,7 @@ class MetadataStore {
   virtual Result<std::vector<Account>> list_accounts() = 0;
 
   // kAlreadyExists if the key id is taken; kNotFound if the account does not exist.
+  // secret_sealed is stored byte for byte (binary-safe).
   virtual Status create_access_key(const AccessKey& key) = 0;
   virtual Result<AccessKey> get_access_key(const std::string& id) = 0;  // kNotFound
   // All keys of one account, or of every account when account_id is empty; ordered by id.
@@ -37,35 +47,48 @@ class MetadataStore {
 
   // --- domains ---
   // kAlreadyExists if (owner, name) exists; kQuotaExceeded if the owner already has
-  // `max_per_owner` domains (checked in the same transaction).
+  // `max_per_owner` domains (checked in the same transaction). The owner need not be an account
+  // known to the store.
   virtual Status create_domain(const Domain& domain, size_t max_per_owner) = 0;
   virtual Result<Domain> get_domain(const std::string& owner, const std::string& name) = 0;
   // Domains of one owner ordered by name, after page.after.
   virtual Result<std::vector<Domain>> list_domains(const std::string& owner, const Page& page) = 0;
-  // kNotFound; kFailedPrecondition if the domain still has repositories. Removes the domain's tags.
+  // kNotFound; kFailedPrecondition if the domain still has repositories. Removes the domain's tags:
+  // those of every ARN ending in ":OWNER:domain/NAME" (any partition and region).
   virtual Status delete_domain(const std::string& owner, const std::string& name) = 0;
+  // kNotFound if the domain does not exist.
   virtual Result<size_t> count_repositories(const std::string& owner,
                                             const std::string& domain) = 0;
 
   // --- repositories ---
   // kNotFound if the domain is missing; kAlreadyExists if the name is taken in the domain;
   // kQuotaExceeded if the domain already has `max_per_domain` repositories.
+  // repo.upstreams name repositories of the same domain: kNotFound (resource_type "repository",
+  // resource_id the upstream's name) if one does not exist, kInvalidArgument if a name repeats;
+  // either way nothing is created. Self-reference and cycles are core/'s to reject.
+  // repo.external_connections are stored as given, without a limit check.
   virtual Status create_repository(const Repository& repo, size_t max_per_domain) = 0;
   virtual Result<Repository> get_repository(const std::string& owner, const std::string& domain,
                                             const std::string& name) = 0;
   // Ordered by (domain_owner, domain_name, name); page.after is an opaque cursor produced by
-  // repository_cursor() of the last entry of the previous page.
+  // repository_cursor() of the last entry of the previous page (kInvalidArgument if it is not one).
+  // Each set filter member applies on its own (domain_name without domain_owner matches that name
+  // under every owner); name_prefix is a literal, case-sensitive prefix ('%' and '_' are plain).
   virtual Result<std::vector<Repository>> list_repositories(const RepositoryFilter& filter,
                                                             const Page& page) = 0;
-  // kNotFound. Applies the set members and returns the updated repository.
+  // kNotFound. Applies the set members and returns the updated repository. A set `upstreams`
+  // replaces the whole list (empty clears it), with create_repository's upstream errors; a failed
+  // update changes nothing.
   virtual Result<Repository> update_repository(const std::string& owner, const std::string& domain,
                                                const std::string& name,
                                                const RepositoryUpdate& update) = 0;
-  // kNotFound. Removes it from other repositories' upstream lists and removes its tags.
+  // kNotFound. Removes it from other repositories' upstream lists (their remaining upstreams keep
+  // their order) and removes its tags (every ARN ending in ":OWNER:repository/DOMAIN/NAME").
+  // Returns the repository as it was before the delete.
   virtual Result<Repository> delete_repository(const std::string& owner, const std::string& domain,
                                                const std::string& name) = 0;
   // kNotFound; kAlreadyExists if the repository already has this connection; kQuotaExceeded if
-  // it already has `max_connections`.
+  // it already has `max_connections`. Connections are listed in the order they were added.
   virtual Result<Repository> add_external_connection(const std::string& owner,
                                                      const std::string& domain,
                                                      const std::string& name,
@@ -78,9 +101,14 @@ class MetadataStore {
                                                         const std::string& connection_name) = 0;
 
   // --- tags, keyed by resource ARN ---
+  // Keyed by the exact ARN string; the store does not check that the resource exists. An ARN
+  // without tags has an empty map.
   virtual Result<Tags> get_tags(const std::string& arn) = 0;
-  // Merges `tags` into the resource's tags; kQuotaExceeded if the result has more than max_tags.
+  // Merges `tags` into the resource's tags; kQuotaExceeded if the result has more than max_tags
+  // (and more than before: changing values on a resource over a lowered limit still works).
+  // On kQuotaExceeded nothing is applied.
   virtual Status put_tags(const std::string& arn, const Tags& tags, size_t max_tags) = 0;
+  // Keys the resource does not have are ignored.
   virtual Status remove_tags(const std::string& arn, const std::vector<std::string>& keys) = 0;
 };
 

@@ -33,9 +33,8 @@ Status SqliteMetadataStore::create_domain(const Domain& domain, size_t max_per_o
       int64_t count = row ? q.integer(0) : 0;
       if (static_cast<uint64_t>(count) >= max_per_owner) {
         return quota_exceeded("domain", domain.name,
-                              "Account " + domain.owner + " already has " +
-                                  std::to_string(count) + " domains; the maximum is " +
-                                  std::to_string(max_per_owner));
+                              "Account " + domain.owner + " already has " + std::to_string(count) +
+                                  " domains; the maximum is " + std::to_string(max_per_owner));
       }
     }
     auto inserted = conn.run(

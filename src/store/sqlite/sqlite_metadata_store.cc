@@ -140,8 +140,9 @@ Status SqliteMetadataStore::create_access_key(const AccessKey& key) {
                          "Account " + key.account_id + " does not exist");
       }
     }
-    ARCA_ASSIGN_OR_RETURN(Query q, conn.query("INSERT INTO access_keys (id, account_id, user_name, "
-                                              "secret_sealed, created_time) VALUES (?, ?, ?, ?, ?)"));
+    ARCA_ASSIGN_OR_RETURN(Query q,
+                          conn.query("INSERT INTO access_keys (id, account_id, user_name, "
+                                     "secret_sealed, created_time) VALUES (?, ?, ?, ?, ?)"));
     q.bind_all(key.id, key.account_id, key.user_name).bind_blob(4, key.secret_sealed);
     q.bind(5, key.created_time);
     auto inserted = q.run();
@@ -228,9 +229,10 @@ Status SqliteMetadataStore::put_tags(const std::string& arn, const Tags& tags, s
   return write([&](Connection& conn) -> Status {
     ARCA_ASSIGN_OR_RETURN(int64_t before, count_tags(conn, arn));
     for (const auto& [key, value] : tags) {
-      ARCA_TRY(conn.run("INSERT INTO tags (arn, key, value) VALUES (?, ?, ?) "
-                        "ON CONFLICT (arn, key) DO UPDATE SET value = excluded.value",
-                        arn, key, value));
+      ARCA_TRY(
+          conn.run("INSERT INTO tags (arn, key, value) VALUES (?, ?, ?) "
+                   "ON CONFLICT (arn, key) DO UPDATE SET value = excluded.value",
+                   arn, key, value));
     }
     ARCA_ASSIGN_OR_RETURN(int64_t count, count_tags(conn, arn));
     // Only growth is refused: changing values on a resource already over a lowered limit works.

@@ -76,8 +76,7 @@ class SqliteMetadataStore final : public MetadataStore {
                                              const std::string& name,
                                              const ExternalConnection& connection,
                                              size_t max_connections) override;
-  Result<Repository> remove_external_connection(const std::string& owner,
-                                                const std::string& domain,
+  Result<Repository> remove_external_connection(const std::string& owner, const std::string& domain,
                                                 const std::string& name,
                                                 const std::string& connection_name) override;
 
@@ -112,8 +111,7 @@ class SqliteMetadataStore final : public MetadataStore {
   template <class Fn>
   auto read(Fn&& fn) -> decltype(fn(std::declval<Connection&>())) {
     ReaderLease lease = acquire_reader();
-    ARCA_ASSIGN_OR_RETURN(Transaction txn,
-                          Transaction::begin(*lease, Transaction::Mode::kRead));
+    ARCA_ASSIGN_OR_RETURN(Transaction txn, Transaction::begin(*lease, Transaction::Mode::kRead));
     auto result = fn(*lease);
     if (!result) return result;  // txn rolls back
     ARCA_TRY(txn.commit());
@@ -125,8 +123,7 @@ class SqliteMetadataStore final : public MetadataStore {
   template <class Fn>
   auto write(Fn&& fn) -> decltype(fn(std::declval<Connection&>())) {
     std::lock_guard lock(writer_mu_);
-    ARCA_ASSIGN_OR_RETURN(Transaction txn,
-                          Transaction::begin(*writer_, Transaction::Mode::kWrite));
+    ARCA_ASSIGN_OR_RETURN(Transaction txn, Transaction::begin(*writer_, Transaction::Mode::kWrite));
     auto result = fn(*writer_);
     if (!result) return result;
     ARCA_TRY(txn.commit());

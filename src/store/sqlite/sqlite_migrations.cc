@@ -103,10 +103,9 @@ Result<int64_t> pragma_int(Connection& conn, const char* sql) {
 Status check_application_id(Connection& conn) {
   ARCA_ASSIGN_OR_RETURN(int64_t id, pragma_int(conn, "PRAGMA application_id"));
   if (id != 0 && id != kApplicationId) {
-    return failed_precondition("metadata store: " + std::string(sqlite3_db_filename(
-                                                        conn.handle(), "main")) +
-                               " is a SQLite database of another application (application_id " +
-                               std::to_string(id) + ")");
+    return failed_precondition(
+        "metadata store: " + std::string(sqlite3_db_filename(conn.handle(), "main")) +
+        " is a SQLite database of another application (application_id " + std::to_string(id) + ")");
   }
   return {};
 }
@@ -148,9 +147,10 @@ Result<bool> apply_next(Connection& conn, std::span<const Migration> migrations,
   }
   ARCA_TRY(conn.exec(m.sql));
   if (m.rebuilds_tables) ARCA_TRY(check_foreign_keys(conn, m.version));
-  ARCA_TRY(conn.run("INSERT INTO schema_migrations (version, description, applied_time) "
-                    "VALUES (?, ?, ?)",
-                    m.version, std::string_view(m.description), now_seconds()));
+  ARCA_TRY(
+      conn.run("INSERT INTO schema_migrations (version, description, applied_time) "
+               "VALUES (?, ?, ?)",
+               m.version, std::string_view(m.description), now_seconds()));
   std::string pragmas = "PRAGMA user_version = " + std::to_string(m.version) +
                         "; PRAGMA application_id = " + std::to_string(kApplicationId);
   ARCA_TRY(conn.exec(pragmas.c_str()));
@@ -168,8 +168,8 @@ Result<int> schema_version(Connection& conn) {
                                    "SELECT count(*) FROM sqlite_schema "
                                    "WHERE type = 'table' AND name = 'schema_migrations'"));
   if (exists == 0) return 0;
-  ARCA_ASSIGN_OR_RETURN(int64_t version,
-                        pragma_int(conn, "SELECT coalesce(max(version), 0) FROM schema_migrations"));
+  ARCA_ASSIGN_OR_RETURN(
+      int64_t version, pragma_int(conn, "SELECT coalesce(max(version), 0) FROM schema_migrations"));
   return static_cast<int>(version);
 }
 

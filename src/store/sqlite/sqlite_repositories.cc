@@ -46,8 +46,8 @@ std::string repository_exists_message(const Repository& repo) {
 
 Status SqliteMetadataStore::create_repository(const Repository& repo, size_t max_per_domain) {
   return write([&](Connection& conn) -> Status {
-    ARCA_ASSIGN_OR_RETURN(auto domain, sqlite::find_domain(conn, repo.domain_owner,
-                                                           repo.domain_name));
+    ARCA_ASSIGN_OR_RETURN(auto domain,
+                          sqlite::find_domain(conn, repo.domain_owner, repo.domain_name));
     if (!domain) return sqlite::domain_not_found(repo.domain_owner, repo.domain_name);
     ARCA_ASSIGN_OR_RETURN(auto existing, sqlite::find_repository(conn, repo.domain_owner,
                                                                  repo.domain_name, repo.name));
@@ -148,8 +148,8 @@ Result<Repository> SqliteMetadataStore::update_repository(const std::string& own
   return write([&](Connection& conn) -> Result<Repository> {
     ARCA_ASSIGN_OR_RETURN(auto row, sqlite::require_repository(conn, owner, domain, name));
     if (update.description) {
-      ARCA_TRY(conn.run("UPDATE repositories SET description = ? WHERE id = ?",
-                        *update.description, row.id));
+      ARCA_TRY(conn.run("UPDATE repositories SET description = ? WHERE id = ?", *update.description,
+                        row.id));
       row.repo.description = *update.description;
     }
     if (update.upstreams) {
@@ -205,9 +205,10 @@ Result<Repository> SqliteMetadataStore::remove_external_connection(
     const std::string& connection_name) {
   return write([&](Connection& conn) -> Result<Repository> {
     ARCA_ASSIGN_OR_RETURN(auto row, sqlite::require_repository(conn, owner, domain, name));
-    ARCA_TRY(conn.run("DELETE FROM repository_external_connections "
-                      "WHERE repository_id = ? AND name = ?",
-                      row.id, connection_name));
+    ARCA_TRY(
+        conn.run("DELETE FROM repository_external_connections "
+                 "WHERE repository_id = ? AND name = ?",
+                 row.id, connection_name));
     if (conn.changes() == 0) {
       return not_found("repository", name,
                        "Repository " + name + " in domain " + domain +

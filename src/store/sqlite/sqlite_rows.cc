@@ -10,9 +10,9 @@ Error domain_not_found(const std::string& owner, const std::string& name) {
 
 Error repository_not_found(const std::string& owner, const std::string& domain,
                            const std::string& name) {
-  return not_found("repository", name,
-                   "Repository " + name + " does not exist in domain " + domain +
-                       " owned by account " + owner);
+  return not_found(
+      "repository", name,
+      "Repository " + name + " does not exist in domain " + domain + " owned by account " + owner);
 }
 
 std::string arn_resource_type(std::string_view arn) {
@@ -114,8 +114,9 @@ Status replace_upstreams(Connection& conn, int64_t id, const Repository& repo,
   for (const auto& name : names) {
     int64_t upstream_id = 0;
     {
-      ARCA_ASSIGN_OR_RETURN(Query q, conn.query("SELECT id FROM repositories WHERE "
-                                                "domain_owner = ? AND domain_name = ? AND name = ?"));
+      ARCA_ASSIGN_OR_RETURN(Query q,
+                            conn.query("SELECT id FROM repositories WHERE "
+                                       "domain_owner = ? AND domain_name = ? AND name = ?"));
       q.bind_all(repo.domain_owner, repo.domain_name, name);
       ARCA_ASSIGN_OR_RETURN(bool row, q.step());
       if (!row) {
@@ -125,17 +126,17 @@ Status replace_upstreams(Connection& conn, int64_t id, const Repository& repo,
       }
       upstream_id = q.integer(0);
     }
-    ARCA_TRY(conn.run("INSERT INTO repository_upstreams (repository_id, position, upstream_id) "
-                      "VALUES (?, ?, ?)",
-                      id, position++, upstream_id));
+    ARCA_TRY(
+        conn.run("INSERT INTO repository_upstreams (repository_id, position, upstream_id) "
+                 "VALUES (?, ?, ?)",
+                 id, position++, upstream_id));
   }
   return {};
 }
 
 Status delete_tags_with_arn_suffix(Connection& conn, const std::string& suffix) {
   return conn.run(
-      "DELETE FROM tags WHERE length(arn) >= length(?1) AND substr(arn, -length(?1)) = ?1",
-      suffix);
+      "DELETE FROM tags WHERE length(arn) >= length(?1) AND substr(arn, -length(?1)) = ?1", suffix);
 }
 
 }  // namespace arca::store::sqlite

@@ -14,8 +14,7 @@ std::string metadata_store_factory_name(
 }
 
 TempDir::TempDir() {
-  std::string tmpl =
-      (std::filesystem::temp_directory_path() / "arca-store-test-XXXXXX").string();
+  std::string tmpl = (std::filesystem::temp_directory_path() / "arca-store-test-XXXXXX").string();
   if (mkdtemp(tmpl.data()) == nullptr) {
     ADD_FAILURE() << "mkdtemp failed for " << tmpl;
     return;
@@ -316,7 +315,8 @@ TEST_P(MetadataStoreConformance, TagsMergeAndRemove) {
   ARCA_ASSERT_OK_AND_ASSIGN(Tags left, store().get_tags(arn));
   EXPECT_EQ(left, (Tags{{"b", "3"}, {"c", ""}}));
   // Tags are keyed by the exact ARN string.
-  ARCA_ASSERT_OK_AND_ASSIGN(Tags other_region, store().get_tags(domain_arn(kOwner, "d", "eu-west-1")));
+  ARCA_ASSERT_OK_AND_ASSIGN(Tags other_region,
+                            store().get_tags(domain_arn(kOwner, "d", "eu-west-1")));
   EXPECT_TRUE(other_region.empty());
   ARCA_ASSERT_OK(store().remove_tags(arn, {}));
   ARCA_ASSERT_OK(store().put_tags(arn, {}, 10));
@@ -329,7 +329,7 @@ TEST_P(MetadataStoreConformance, TagsLimitIsAtomic) {
   ASSERT_EQ(code_of(over), "QUOTA_EXCEEDED");
   EXPECT_EQ(over.error().resource_id, arn);
   ARCA_ASSERT_OK_AND_ASSIGN(Tags unchanged, store().get_tags(arn));
-  EXPECT_EQ(unchanged, (Tags{{"a", "1"}, {"b", "2"}}));  // nothing of the failed put applied
+  EXPECT_EQ(unchanged, (Tags{{"a", "1"}, {"b", "2"}}));    // nothing of the failed put applied
   ARCA_ASSERT_OK(store().put_tags(arn, {{"c", "3"}}, 3));  // exactly at the limit
   ARCA_ASSERT_OK(store().put_tags(arn, {{"a", "updated"}}, 3));  // replacing does not count
   EXPECT_EQ(code_of(store().put_tags(arn, {{"z", "1"}}, 3)), "QUOTA_EXCEEDED");

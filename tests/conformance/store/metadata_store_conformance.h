@@ -22,15 +22,15 @@ namespace arca::store::conformance {
 // Builds an empty store. `tempdir` is a fresh directory owned by the test (removed after it);
 // a file-based store puts its files there, a server-based one may ignore it. Must not return null
 // (fail the test with ADD_FAILURE() and return null only if the store cannot be built).
-using MetadataStoreMaker = std::function<std::unique_ptr<MetadataStore>(const std::string& tempdir)>;
+using MetadataStoreMaker =
+    std::function<std::unique_ptr<MetadataStore>(const std::string& tempdir)>;
 
 struct MetadataStoreFactory {
   std::string name;  // test name suffix: letters, digits, '_'
   MetadataStoreMaker make;
 };
 
-std::string metadata_store_factory_name(
-    const ::testing::TestParamInfo<MetadataStoreFactory>& info);
+std::string metadata_store_factory_name(const ::testing::TestParamInfo<MetadataStoreFactory>& info);
 
 // A temporary directory removed (recursively) on destruction.
 class TempDir {
@@ -75,22 +75,22 @@ std::vector<std::string> names_of(const std::vector<Domain>& domains);
 
 }  // namespace arca::store::conformance
 
-#define ARCA_ASSERT_OK(expr)                                        \
-  do {                                                              \
-    auto arca_ok_r_ = (expr);                                       \
+#define ARCA_ASSERT_OK(expr)                                                \
+  do {                                                                      \
+    auto arca_ok_r_ = (expr);                                               \
     ASSERT_TRUE(arca_ok_r_) << #expr << ": " << arca_ok_r_.error().message; \
   } while (0)
 
-#define ARCA_EXPECT_OK(expr)                                        \
-  do {                                                              \
-    auto arca_ok_r_ = (expr);                                       \
+#define ARCA_EXPECT_OK(expr)                                                \
+  do {                                                                      \
+    auto arca_ok_r_ = (expr);                                               \
     EXPECT_TRUE(arca_ok_r_) << #expr << ": " << arca_ok_r_.error().message; \
   } while (0)
 
 // Declares `lhs` from a Result, failing the test (and returning) on error.
 #define ARCA_ASSERT_OK_AND_ASSIGN(lhs, expr) \
   ARCA_ASSERT_OK_AND_ASSIGN_IMPL_(ARCA_CONCAT_(arca_ok_v_, __LINE__), lhs, expr)
-#define ARCA_ASSERT_OK_AND_ASSIGN_IMPL_(tmp, lhs, expr)                \
-  auto tmp = (expr);                                                   \
-  ASSERT_TRUE(tmp) << #expr << ": " << tmp.error().message;            \
+#define ARCA_ASSERT_OK_AND_ASSIGN_IMPL_(tmp, lhs, expr)     \
+  auto tmp = (expr);                                        \
+  ASSERT_TRUE(tmp) << #expr << ": " << tmp.error().message; \
   lhs = std::move(*tmp)

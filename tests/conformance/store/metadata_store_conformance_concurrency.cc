@@ -1,10 +1,10 @@
 // Conformance: concurrent callers. Every method is one transaction and may be called from any
 // thread; uniqueness and quota checks must be exact under contention.
-#include "conformance/store/metadata_store_conformance.h"
-
 #include <atomic>
 #include <latch>
 #include <thread>
+
+#include "conformance/store/metadata_store_conformance.h"
 
 namespace arca::store::conformance {
 namespace {
@@ -59,9 +59,8 @@ TEST_P(MetadataStoreConformance, ConcurrentDomainCreatesRespectQuota) {
 
 TEST_P(MetadataStoreConformance, ConcurrentRepositoryCreatesAreExact) {
   ARCA_ASSERT_OK(store().create_domain(make_domain(kOwner, "d"), 10));
-  auto same = race([&](int) {
-    return store().create_repository(make_repository(kOwner, "d", "r"), 100);
-  });
+  auto same =
+      race([&](int) { return store().create_repository(make_repository(kOwner, "d", "r"), 100); });
   EXPECT_EQ(same.first, 1);
   EXPECT_EQ(same.second, std::vector<std::string>(kThreads - 1, "ALREADY_EXISTS"));
   auto quota = race([&](int i) {

@@ -1,8 +1,8 @@
 // Conformance: repositories, upstreams, external connections, listing.
-#include "conformance/store/metadata_store_conformance.h"
-
 #include <algorithm>
 #include <tuple>
+
+#include "conformance/store/metadata_store_conformance.h"
 
 namespace arca::store::conformance {
 namespace {
@@ -64,8 +64,7 @@ TEST_P(MetadataStoreConformance, RepositoryCreateErrors) {
   EXPECT_EQ(bad_upstream.error().resource_id, "x");
   EXPECT_EQ(code_of(store().get_repository(kOwner, "d", "s")), "NOT_FOUND");
   // Upstreams resolve within the repository's own domain only.
-  ASSERT_EQ(code_of(store().create_repository(make_repository(kOwner, "e", "s", {"r"}), 10)),
-            "OK");
+  ASSERT_EQ(code_of(store().create_repository(make_repository(kOwner, "e", "s", {"r"}), 10)), "OK");
   EXPECT_EQ(code_of(store().create_repository(make_repository(kOwner, "e", "t", {"s", "r"}), 10)),
             "OK");
   ASSERT_EQ(code_of(store().create_domain(make_domain(kOwner, "f"), 10)), "OK");
@@ -158,8 +157,8 @@ TEST_P(MetadataStoreConformance, DeleteRepositoryCascades) {
   for (const char* n : {"a", "gone", "b"}) {
     ARCA_ASSERT_OK(store().create_repository(make_repository(kOwner, "d", n), 20));
   }
-  ARCA_ASSERT_OK(store().create_repository(make_repository(kOwner, "d", "x", {"a", "gone", "b"}),
-                                           20));
+  ARCA_ASSERT_OK(
+      store().create_repository(make_repository(kOwner, "d", "x", {"a", "gone", "b"}), 20));
   ARCA_ASSERT_OK(store().create_repository(make_repository(kOwner, "d", "y", {"gone"}), 20));
   ARCA_ASSERT_OK(store().add_external_connection(kOwner, "d", "gone", {"public:npmjs", "npm"}, 1));
   const std::string gone_arn = repository_arn(kOwner, "d", "gone");
@@ -202,9 +201,9 @@ TEST_P(MetadataStoreConformance, DeleteRepositoryCascades) {
 TEST_P(MetadataStoreConformance, ExternalConnections) {
   ARCA_ASSERT_OK(store().create_domain(make_domain(kOwner, "d"), 10));
   ARCA_ASSERT_OK(store().create_repository(make_repository(kOwner, "d", "r"), 10));
-  EXPECT_EQ(code_of(store().add_external_connection(kOwner, "d", "nope", {"public:npmjs", "npm"},
-                                                    1)),
-            "NOT_FOUND");
+  EXPECT_EQ(
+      code_of(store().add_external_connection(kOwner, "d", "nope", {"public:npmjs", "npm"}, 1)),
+      "NOT_FOUND");
   ARCA_ASSERT_OK_AND_ASSIGN(
       Repository r, store().add_external_connection(kOwner, "d", "r", {"public:npmjs", "npm"}, 1));
   ASSERT_EQ(r.external_connections.size(), 1u);
@@ -216,8 +215,8 @@ TEST_P(MetadataStoreConformance, ExternalConnections) {
 
   // With a higher limit, connections keep the order they were added in.
   ARCA_ASSERT_OK(store().add_external_connection(kOwner, "d", "r", {"public:pypi", "pypi"}, 3));
-  ARCA_ASSERT_OK(store().add_external_connection(kOwner, "d", "r", {"public:crates-io", "cargo"},
-                                                 3));
+  ARCA_ASSERT_OK(
+      store().add_external_connection(kOwner, "d", "r", {"public:crates-io", "cargo"}, 3));
   ARCA_ASSERT_OK_AND_ASSIGN(Repository three, store().get_repository(kOwner, "d", "r"));
   ASSERT_EQ(three.external_connections.size(), 3u);
   EXPECT_EQ(three.external_connections[0].name, "public:npmjs");
@@ -246,10 +245,10 @@ void seed_listing(MetadataStore& store) {
   ASSERT_TRUE(store.create_domain(make_domain(kOther, "d1"), 10));
   ASSERT_TRUE(store.create_domain(make_domain(kOwner, "empty"), 10));
   const std::vector<std::tuple<const char*, const char*, const char*, const char*>> repos = {
-      {kOwner, "d1", "npm-store", kOwner},  {kOwner, "d1", "app", kOther},
-      {kOwner, "d1", "a_b", kOwner},        {kOwner, "d1", "axb", kOwner},
-      {kOwner, "d2", "npm-dev", kOwner},    {kOwner, "d2", "app", kOwner},
-      {kOther, "d1", "npm-store", kOther},  {kOther, "d1", "zzz", kOwner},
+      {kOwner, "d1", "npm-store", kOwner}, {kOwner, "d1", "app", kOther},
+      {kOwner, "d1", "a_b", kOwner},       {kOwner, "d1", "axb", kOwner},
+      {kOwner, "d2", "npm-dev", kOwner},   {kOwner, "d2", "app", kOwner},
+      {kOther, "d1", "npm-store", kOther}, {kOther, "d1", "zzz", kOwner},
   };
   for (const auto& [owner, domain, name, admin] : repos) {
     Repository r = make_repository(owner, domain, name);
@@ -273,9 +272,9 @@ TEST_P(MetadataStoreConformance, ListRepositoriesFiltersAndOrder) {
     return r ? keys_of(*r) : Names{};
   };
   const std::string o = kOwner, x = kOther;
-  EXPECT_EQ(list({}), (Names{o + "/d1/a_b", o + "/d1/app", o + "/d1/axb", o + "/d1/npm-store",
-                             o + "/d2/app", o + "/d2/npm-dev", x + "/d1/npm-store",
-                             x + "/d1/zzz"}));
+  EXPECT_EQ(list({}),
+            (Names{o + "/d1/a_b", o + "/d1/app", o + "/d1/axb", o + "/d1/npm-store", o + "/d2/app",
+                   o + "/d2/npm-dev", x + "/d1/npm-store", x + "/d1/zzz"}));
   EXPECT_EQ(list({o, "d1", std::nullopt, ""}),
             (Names{o + "/d1/a_b", o + "/d1/app", o + "/d1/axb", o + "/d1/npm-store"}));
   EXPECT_EQ(list({x, "d1", std::nullopt, ""}), (Names{x + "/d1/npm-store", x + "/d1/zzz"}));
@@ -318,12 +317,11 @@ TEST_P(MetadataStoreConformance, ListRepositoriesPaginatesWithCursor) {
   ARCA_ASSERT_OK(store().create_domain(make_domain(kOwner, "b"), 10));
   ARCA_ASSERT_OK(store().create_domain(make_domain(kOther, "a"), 10));
   Names expected;
-  for (const auto& [owner, domain, count] :
-       std::vector<std::tuple<std::string, std::string, int>>{
+  for (const auto& [owner, domain, count] : std::vector<std::tuple<std::string, std::string, int>>{
            {kOwner, "a", 9}, {kOwner, "b", 1}, {kOther, "a", 13}}) {
     for (int i = count - 1; i >= 0; --i) {
-      ARCA_ASSERT_OK(store().create_repository(
-          make_repository(owner, domain, "r" + std::to_string(i)), 100));
+      ARCA_ASSERT_OK(
+          store().create_repository(make_repository(owner, domain, "r" + std::to_string(i)), 100));
     }
     Names names;
     for (int i = 0; i < count; ++i) names.push_back("r" + std::to_string(i));

@@ -1,7 +1,5 @@
 // SqliteMetadataStore: the conformance suite plus what only SQLite has (files, WAL, migrations,
 // several processes on one file, busy mapping).
-#include "store/sqlite/sqlite_metadata_store.h"
-
 #include <sqlite3.h>
 
 #include <atomic>
@@ -11,6 +9,7 @@
 
 #include "conformance/store/metadata_store_conformance.h"
 #include "store/sqlite/sqlite_connection.h"
+#include "store/sqlite/sqlite_metadata_store.h"
 #include "store/sqlite/sqlite_migrations.h"
 
 namespace arca::store {
@@ -42,7 +41,8 @@ INSTANTIATE_TEST_SUITE_P(Sqlite, MetadataStoreConformance,
 std::string query_one(const std::string& path, const std::string& sql) {
   sqlite3* db = nullptr;
   sqlite::DbPtr owner;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+      SQLITE_OK) {
     sqlite3_close_v2(db);
     return "<open failed>";
   }
@@ -114,8 +114,9 @@ TEST_F(SqliteStoreTest, MigrationsAreAppliedOnceAcrossReopens) {
     ASSERT_TRUE(s->create_domain(make_domain(kOwner, "d" + std::to_string(i)), 10));
   }
   EXPECT_EQ(query_one(db_path(), "SELECT count(*) FROM schema_migrations"), kLatest);
-  EXPECT_EQ(query_one(db_path(), "SELECT group_concat(version) FROM "
-                                 "(SELECT version FROM schema_migrations ORDER BY version)"),
+  EXPECT_EQ(query_one(db_path(),
+                      "SELECT group_concat(version) FROM "
+                      "(SELECT version FROM schema_migrations ORDER BY version)"),
             all_versions());
   EXPECT_EQ(query_one(db_path(), "PRAGMA user_version"), kLatest);
   EXPECT_EQ(query_one(db_path(), "SELECT count(*) FROM domains"), "3");
@@ -250,8 +251,7 @@ TEST(SqliteErrorTest, MapsResultCodes) {
             Code::kAlreadyExists);
   EXPECT_EQ(sqlite::sqlite_error(nullptr, SQLITE_CONSTRAINT_PRIMARYKEY, "x").code,
             Code::kAlreadyExists);
-  EXPECT_EQ(sqlite::sqlite_error(nullptr, SQLITE_CONSTRAINT_FOREIGNKEY, "x").code,
-            Code::kInternal);
+  EXPECT_EQ(sqlite::sqlite_error(nullptr, SQLITE_CONSTRAINT_FOREIGNKEY, "x").code, Code::kInternal);
   EXPECT_EQ(sqlite::sqlite_error(nullptr, SQLITE_BUSY, "x").code, Code::kUnavailable);
   EXPECT_EQ(sqlite::sqlite_error(nullptr, SQLITE_BUSY_SNAPSHOT, "x").code, Code::kUnavailable);
   EXPECT_EQ(sqlite::sqlite_error(nullptr, SQLITE_IOERR_FSYNC, "x").code, Code::kUnavailable);
