@@ -3,8 +3,9 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <fmt/format.h>
+
 #include <boost/json.hpp>
-#include <cmath>
 #include <ctime>
 
 namespace arca::http {
@@ -34,17 +35,13 @@ spdlog::logger& access_logger() {
 }  // namespace
 
 std::string access_log_line(const AccessRecord& r, std::chrono::system_clock::time_point ts) {
-  boost::json::object o;
-  o["ts"] = iso8601_ms(ts);
-  o["remote"] = r.remote;
-  o["method"] = r.method;
-  o["target"] = r.target;
-  o["status"] = r.status;
-  o["bytes_in"] = r.bytes_in;
-  o["bytes_out"] = r.bytes_out;
-  o["ms"] = std::round(r.ms * 1000.0) / 1000.0;
-  o["request_id"] = r.request_id;
-  return boost::json::serialize(o);
+  // Built by hand to keep the key order and a fixed-point "ms"; strings go through Boost.JSON.
+  auto str = [](std::string_view v) { return boost::json::serialize(boost::json::string_view(v)); };
+  return fmt::format(
+      R"({{"ts":{},"remote":{},"method":{},"target":{},"status":{},"bytes_in":{},"bytes_out":{},)"
+      R"("ms":{:.3f},"request_id":{}}})",
+      str(iso8601_ms(ts)), str(r.remote), str(r.method), str(r.target), r.status, r.bytes_in,
+      r.bytes_out, r.ms, str(r.request_id));
 }
 
 void write_access_log(const AccessRecord& record) {

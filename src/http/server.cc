@@ -116,6 +116,9 @@ struct Server::Impl {
 };
 
 Result<uint16_t> Server::Impl::start() {
+  // sendfile(2) has no MSG_NOSIGNAL: a client that goes away mid-download must give EPIPE, not
+  // kill the process.
+  std::signal(SIGPIPE, SIG_IGN);
   boost::system::error_code ec;
   tcp::resolver resolver(*ioc);
   auto results = resolver.resolve(options.listen_host, std::to_string(options.listen_port),

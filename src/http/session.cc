@@ -25,6 +25,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/access_log.h"
+#include "http/response_plan.h"
 #include "http/runtime.h"
 #include "http/spool.h"
 #include "http/wire.h"
@@ -85,19 +86,6 @@ struct Connection {
   }
 };
 
-struct FileHandle {
-  int fd = -1;
-  FileHandle() = default;
-  FileHandle(FileHandle&& o) noexcept : fd(std::exchange(o.fd, -1)) {}
-  FileHandle& operator=(FileHandle&& o) noexcept {
-    std::swap(fd, o.fd);
-    return *this;
-  }
-  ~FileHandle() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
 // One request/response exchange.
 struct Exchange {
   Request req;
@@ -107,14 +95,6 @@ struct Exchange {
   uint64_t bytes_in = 0;
   uint64_t bytes_out = 0;
   Clock::time_point start = Clock::now();
-};
-
-// A response ready to write: body resolved (file opened, Range applied) and framing decided.
-struct Outgoing {
-  Response res;
-  FileHandle file;
-  std::optional<uint64_t> length;  // nullopt: chunked (HTTP/1.1) or close-delimited (HTTP/1.0)
-  bool send_body = true;
 };
 
 class Session {
@@ -139,8 +119,7 @@ class Session {
   awaitable<Response> dispatch(Request& req);
   awaitable<bool> respond_error(Exchange& x, int status, std::string message);
   awaitable<bool> write_response(Exchange& x, Response res);
-  Outgoing prepare(Exchange& x, Response res);
-  awaitable<bool> write_body(Exchange& x, Outgoing& out, bool chunked);
+  awaitable<bool> write_body(Exchange& x, ResponsePlan& out, bool chunked);
   awaitable<bool> send_string(const std::string& s, Exchange& x);
   awaitable<bool> send_file(int fd, uint64_t offset, uint64_t length, Exchange& x);
   awaitable<bool> copy_file(int fd, uint64_t offset, uint64_t length, Exchange& x);
@@ -217,6 +196,9 @@ awaitable<bool> Session::serve_one(bool first) {
     if (expect && x.version >= 11 && iequals(trim(*expect), "100-continue")) {
       if (!co_await send_continue()) co_return false;
     }
+  }
+  // kSpool always yields a spooled body, empty when the request has none.
+  if (!parser.is_done() || policy.mode == BodyMode::kSpool) {
     std::string why;
     int status = co_await read_body(parser, x, policy, spool, why);
     if (status < 0) co_return false;
@@ -366,16 +348,7 @@ awaitable<Response> Session::dispatch(Request& req) {
 }
 
 Response Session::render_error(const Request& req, int status, const std::string& message) {
-  try {
-    return rt_.handler.transport_error(req, status, message);
-  } catch (const std::exception& e) {
-    spdlog::error("http: transport_error threw: {}", e.what());
-  }
-  Response res;
-  res.status = status;
-  res.headers.set("Content-Type", "text/plain; charset=utf-8");
-  res.body = message + "\n";
-  return res;
+  return render_transport_error(rt_.handler, req, status, message);
 }
 
 awaitable<bool> Session::respond_error(Exchange& x, int status, std::string message) {
@@ -386,67 +359,8 @@ awaitable<bool> Session::respond_error(Exchange& x, int status, std::string mess
   co_return false;
 }
 
-// Validates the status, opens a FileBody and applies Range to it, and decides the framing.
-Outgoing Session::prepare(Exchange& x, Response res) {
-  if (res.status < 100 || res.status > 999) {
-    spdlog::error("http: handler returned status {} for {}", res.status, x.req.target);
-    res = render_error(x.req, 500, "internal error");
-    if (res.status < 100 || res.status > 999) res.status = 500;
-  }
-  Outgoing out;
-  const bool get_or_head = x.req.method == "GET" || x.req.method == "HEAD";
-  if (auto* file = std::get_if<FileBody>(&res.body)) {
-    out.file.fd = ::open(file->path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (out.file.fd < 0) {
-      spdlog::error("http: cannot open response file {}: {}", file->path, strerror(errno));
-      res = render_error(x.req, 500, "internal error");
-      if (std::holds_alternative<FileBody>(res.body)) res.body = std::string();
-    } else {
-      if (!res.headers.get("Accept-Ranges")) res.headers.add("Accept-Ranges", "bytes");
-      auto range = x.req.headers.get("Range");
-      ByteRange br;
-      const uint64_t size = file->length;
-      RangeResult rr = range && res.status == 200 && get_or_head ? parse_range(*range, size, br)
-                                                                 : RangeResult::kIgnore;
-      if (rr == RangeResult::kSatisfiable) {
-        res.status = 206;
-        res.headers.set("Content-Range", "bytes " + std::to_string(br.first) + "-" +
-                                             std::to_string(br.last) + "/" +
-                                             std::to_string(size));
-        file->offset += br.first;
-        file->length = br.length();
-      } else if (rr == RangeResult::kUnsatisfiable) {
-        out.file = FileHandle();
-        res = render_error(x.req, 416, "requested range not satisfiable");
-        if (std::holds_alternative<FileBody>(res.body)) res.body = std::string();
-        res.headers.set("Content-Range", "bytes */" + std::to_string(size));
-        res.headers.set("Accept-Ranges", "bytes");
-      }
-    }
-  }
-  if (auto* s = std::get_if<std::string>(&res.body)) {
-    out.length = s->size();
-    // A HEAD handler may state the length the GET would have without producing the body.
-    auto cl = res.headers.get("Content-Length");
-    if (x.req.method == "HEAD" && s->empty() && cl) {
-      try {
-        out.length = std::stoull(std::string(*cl));
-      } catch (const std::exception&) {
-      }
-    }
-  } else if (auto* f = std::get_if<FileBody>(&res.body)) {
-    out.length = f->length;
-  } else {
-    out.length = res.content_length;
-  }
-  out.send_body = x.req.method != "HEAD" && res.status >= 200 && res.status != 204 &&
-                  res.status != 304;
-  out.res = std::move(res);
-  return out;
-}
-
 awaitable<bool> Session::write_response(Exchange& x, Response res) {
-  Outgoing out = prepare(x, std::move(res));
+  ResponsePlan out = plan_response(rt_.handler, x.req, std::move(res));
   const Response& r = out.res;
   x.status = r.status;
   bhttp::response<bhttp::empty_body> head;
@@ -496,10 +410,10 @@ awaitable<bool> Session::write_response(Exchange& x, Response res) {
   co_return ok;
 }
 
-awaitable<bool> Session::write_body(Exchange& x, Outgoing& out, bool chunked) {
+awaitable<bool> Session::write_body(Exchange& x, ResponsePlan& out, bool chunked) {
   if (auto* s = std::get_if<std::string>(&out.res.body)) co_return co_await send_string(*s, x);
   if (auto* f = std::get_if<FileBody>(&out.res.body)) {
-    co_return co_await send_file(out.file.fd, f->offset, f->length, x);
+    co_return co_await send_file(out.file.get(), f->offset, f->length, x);
   }
   auto& src = std::get<ChunkSource>(out.res.body);
   if (!src) {  // an empty source is an empty body

@@ -132,6 +132,8 @@ class Client {
     }
   }
 
+  int fd() const { return fd_; }
+
   // True when the server closes the connection (EOF or reset) within the receive timeout.
   bool closed_by_peer() {
     char buf[4096];
