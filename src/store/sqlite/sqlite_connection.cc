@@ -19,6 +19,7 @@ Error sqlite_error(sqlite3* db, int rc, std::string_view what) {
     case SQLITE_LOCKED:
     case SQLITE_IOERR:
     case SQLITE_FULL:
+    case SQLITE_CANTOPEN:  // missing directory, permissions, descriptor limit: the environment
       return unavailable(std::move(message));
     default:
       return internal_error(std::move(message));

@@ -24,6 +24,7 @@ namespace arca::store::sqlite {
 //   SQLITE_CONSTRAINT_UNIQUE / _PRIMARYKEY      -> kAlreadyExists (callers re-label it with the
 //                                                 resource type and id they were inserting)
 //   SQLITE_BUSY / LOCKED / IOERR / FULL         -> kUnavailable (transient: retry later)
+//   SQLITE_CANTOPEN                             -> kUnavailable (the file cannot be opened)
 //   anything else (corruption, misuse, schema)  -> kInternal
 // `what` names the operation; the message ends with sqlite3_errmsg(db) when db is given.
 Error sqlite_error(sqlite3* db, int rc, std::string_view what);

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <latch>
 #include <thread>
@@ -257,6 +258,25 @@ TEST(SqliteErrorTest, MapsResultCodes) {
   EXPECT_EQ(sqlite::sqlite_error(nullptr, SQLITE_IOERR_FSYNC, "x").code, Code::kUnavailable);
   EXPECT_EQ(sqlite::sqlite_error(nullptr, SQLITE_FULL, "x").code, Code::kUnavailable);
   EXPECT_EQ(sqlite::sqlite_error(nullptr, SQLITE_CORRUPT, "x").code, Code::kInternal);
+  EXPECT_EQ(sqlite::sqlite_error(nullptr, SQLITE_NOTADB, "x").code, Code::kInternal);
+}
+
+TEST_F(SqliteStoreTest, OpenFailuresAreClear) {
+  auto missing_dir = SqliteMetadataStore::open(dir_.path() + "/no/such/dir/metadata.db");
+  ASSERT_FALSE(missing_dir);
+  EXPECT_EQ(missing_dir.error().code, Code::kUnavailable);
+  EXPECT_NE(missing_dir.error().message.find("no/such/dir"), std::string::npos)
+      << missing_dir.error().message;
+
+  {
+    std::FILE* f = std::fopen(db_path().c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs("this is not a database, just some text that is long enough to matter\n", f);
+    std::fclose(f);
+  }
+  auto garbage = SqliteMetadataStore::open(db_path());
+  ASSERT_FALSE(garbage);
+  EXPECT_EQ(garbage.error().code, Code::kInternal) << garbage.error().message;
 }
 
 TEST_F(SqliteStoreTest, StatementCacheHandlesNestedUseOfOneStatement) {
