@@ -1,9 +1,8 @@
 #include "http/access_log.h"
 
+#include <fmt/format.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
-
-#include <fmt/format.h>
 
 #include <boost/json.hpp>
 #include <ctime>

@@ -1,10 +1,9 @@
 #include "http/response_plan.h"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <spdlog/spdlog.h>
 
 #include <utility>
 

@@ -46,7 +46,7 @@ class Runtime {
   void remove_connection(uint64_t id);  // calls on_drained once stopping and empty
   size_t connection_count() const;
   void notify_all(bool force);
-  void clear_connections();  // only when the server is being destroyed
+  void clear_connections();          // only when the server is being destroyed
   std::function<void()> on_drained;  // set before start; called with no lock held
 
  private:

@@ -23,7 +23,7 @@ struct ServerOptions {
   unsigned io_threads = 0;      // 0 = one per core
   unsigned blocking_threads = 8;
   uint32_t max_header_bytes = 16 * 1024;
-  uint32_t header_timeout_ms = 10'000;  // whole request head must arrive within this
+  uint32_t header_timeout_ms = 10'000;     // whole request head must arrive within this
   uint32_t body_idle_timeout_ms = 30'000;  // max gap between body bytes
   uint32_t write_timeout_ms = 60'000;      // max gap between response bytes written
   uint32_t keepalive_timeout_ms = 60'000;  // idle time between requests
@@ -37,9 +37,9 @@ struct ServerOptions {
 struct ServerStats {
   uint64_t connections_accepted = 0;
   uint64_t connections_active = 0;
-  uint64_t requests = 0;         // request heads parsed
-  uint64_t timeouts = 0;         // connections cut off by a header, body or write deadline
-  uint64_t handler_errors = 0;   // exceptions thrown by Handler::handle or a ChunkSource
+  uint64_t requests = 0;        // request heads parsed
+  uint64_t timeouts = 0;        // connections cut off by a header, body or write deadline
+  uint64_t handler_errors = 0;  // exceptions thrown by Handler::handle or a ChunkSource
 };
 
 class Server {
@@ -50,6 +50,7 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   // Binds and listens; returns the bound port (useful with port 0). kUnavailable on bind failure.
+  // Also ignores SIGPIPE process-wide (sendfile(2) to a closed socket must give EPIPE).
   Result<uint16_t> start();
   // Blocks until stop() (or SIGTERM/SIGINT when handle_signals is true) and the drain ends.
   void run(bool handle_signals);

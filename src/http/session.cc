@@ -1,12 +1,13 @@
 // One coroutine per connection: read a head, read the body per the handler's policy, run the
 // handler on the blocking pool, write the response, repeat while keep-alive holds.
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <strings.h>
 #include <sys/sendfile.h>
 #include <unistd.h>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -21,8 +22,6 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <optional>
-
-#include <spdlog/spdlog.h>
 
 #include "http/access_log.h"
 #include "http/response_plan.h"
@@ -44,10 +43,10 @@ using Millis = std::chrono::milliseconds;
 using Parser = bhttp::request_parser<bhttp::buffer_body>;
 
 constexpr auto kTok = net::as_tuple(net::use_awaitable);
-constexpr size_t kChunk = 64 * 1024;           // body read / copy buffer
-constexpr size_t kWriteSlice = 1 << 20;        // one deadline per slice of an in-memory body
-constexpr uint64_t kYieldEvery = 8 << 20;      // sendfile bytes between yields to other sessions
-constexpr uint64_t kLingerMax = 4 << 20;       // unread body discarded before closing
+constexpr size_t kChunk = 64 * 1024;       // body read / copy buffer
+constexpr size_t kWriteSlice = 1 << 20;    // one deadline per slice of an in-memory body
+constexpr uint64_t kYieldEvery = 8 << 20;  // sendfile bytes between yields to other sessions
+constexpr uint64_t kLingerMax = 4 << 20;   // unread body discarded before closing
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
@@ -168,7 +167,8 @@ awaitable<bool> Session::serve_one(bool first) {
   x.req.method = std::string(head.method_string());
   x.version = head.version();
   x.keep_alive = head.keep_alive();
-  for (const auto& f : head) x.req.headers.add(std::string(f.name_string()), std::string(f.value()));
+  for (const auto& f : head)
+    x.req.headers.add(std::string(f.name_string()), std::string(f.value()));
   if (!parse_target(head.target(), x.req)) {
     co_return co_await respond_error(x, 400, "malformed percent-encoding in the query string");
   }
@@ -187,10 +187,10 @@ awaitable<bool> Session::serve_one(bool first) {
   if (!parser.is_done()) {
     uint64_t max = policy.mode == BodyMode::kReject ? 0 : policy.max_bytes;
     if (auto cl = parser.content_length(); cl && *cl > max) {
-      co_return co_await respond_error(
-          x, 413,
-          "request body of " + std::to_string(*cl) + " bytes exceeds the limit of " +
-              std::to_string(max) + " bytes");
+      co_return co_await respond_error(x, 413,
+                                       "request body of " + std::to_string(*cl) +
+                                           " bytes exceeds the limit of " + std::to_string(max) +
+                                           " bytes");
     }
     auto expect = x.req.headers.get("Expect");
     if (expect && x.version >= 11 && iequals(trim(*expect), "100-continue")) {
@@ -210,7 +210,8 @@ awaitable<bool> Session::serve_one(bool first) {
   if (rt_.stopping) x.keep_alive = false;
   bool ok = co_await write_response(x, std::move(res));
   log(x);
-  co_return ok && x.keep_alive;
+  const bool keep_going = ok && x.keep_alive;
+  co_return keep_going;
 }
 
 // Waits for the first byte of a request: the header deadline covers a new connection's wait, the
@@ -249,8 +250,8 @@ awaitable<bool> Session::on_head_error(const beast::error_code& ec, Parser& pars
   x.keep_alive = false;
   linger_ = true;
   if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
-    co_return co_await respond_error(x, 431, "request header fields exceed " +
-                                                 std::to_string(opt_.max_header_bytes) + " bytes");
+    co_return co_await respond_error(
+        x, 431, "request header fields exceed " + std::to_string(opt_.max_header_bytes) + " bytes");
   }
   co_return co_await respond_error(x, 400, "malformed HTTP request: " + ec.message());
 }
@@ -279,7 +280,8 @@ awaitable<int> Session::read_body(Parser& parser, Exchange& x, BodyPolicy policy
     x.req.body.reserve(size_t(*cl));
   }
   parser.body_limit(max);
-  const std::string too_large = "request body exceeds the limit of " + std::to_string(max) + " bytes";
+  const std::string too_large =
+      "request body exceeds the limit of " + std::to_string(max) + " bytes";
   std::unique_ptr<char[]> buf(new char[kChunk]);
   while (!parser.is_done()) {
     auto& body = parser.get().body();
@@ -378,7 +380,8 @@ awaitable<bool> Session::write_response(Exchange& x, Response res) {
     }
     head.insert(name, value);
   }
-  if (!r.headers.get("Date")) head.set(bhttp::field::date, http_date(std::chrono::system_clock::now()));
+  if (!r.headers.get("Date"))
+    head.set(bhttp::field::date, http_date(std::chrono::system_clock::now()));
   if (!r.headers.get("Server")) head.set(bhttp::field::server, "arca");
   if (!r.headers.get("x-amzn-RequestId")) head.insert("x-amzn-RequestId", x.req.request_id);
 
@@ -455,7 +458,8 @@ awaitable<bool> Session::send_file(int fd, uint64_t offset, uint64_t length, Exc
   off_t off = off_t(offset);
   uint64_t left = length, since_yield = 0;
   while (left > 0) {
-    ssize_t n = ::sendfile(sock.native_handle(), fd, &off, size_t(std::min<uint64_t>(left, 1 << 20)));
+    ssize_t n =
+        ::sendfile(sock.native_handle(), fd, &off, size_t(std::min<uint64_t>(left, 1 << 20)));
     if (n > 0) {
       left -= uint64_t(n);
       x.bytes_out += uint64_t(n);
@@ -505,8 +509,8 @@ awaitable<bool> Session::copy_file(int fd, uint64_t offset, uint64_t length, Exc
 
 // Pulls chunks from the source on the blocking pool and writes each one; a source that throws
 // or disagrees with the declared length ends the connection (the head is already sent).
-awaitable<bool> Session::send_chunks(ChunkSource& src, std::optional<uint64_t> length,
-                                     bool chunked, Exchange& x) {
+awaitable<bool> Session::send_chunks(ChunkSource& src, std::optional<uint64_t> length, bool chunked,
+                                     Exchange& x) {
   std::string chunk;
   bool more = true;
   uint64_t sent = 0;

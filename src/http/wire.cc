@@ -34,7 +34,8 @@ bool parse_target(std::string_view target, Request& request) {
   request.target = std::string(target);
   size_t q = target.find('?');
   request.path = std::string(target.substr(0, q));
-  request.raw_query = q == std::string_view::npos ? std::string() : std::string(target.substr(q + 1));
+  request.raw_query =
+      q == std::string_view::npos ? std::string() : std::string(target.substr(q + 1));
   request.query.clear();
   std::string_view rest = request.raw_query;
   while (!rest.empty()) {

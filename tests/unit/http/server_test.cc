@@ -1,7 +1,6 @@
 #include "http/server.h"
 
 #include <gtest/gtest.h>
-
 #include <signal.h>
 
 #include <atomic>
@@ -194,8 +193,8 @@ class BodyTest : public ::testing::Test {
 };
 
 std::string put_request(const std::string& body, std::string extra = "") {
-  return "PUT /up HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(body.size()) +
-         "\r\n" + extra + "\r\n" + body;
+  return "PUT /up HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
+         extra + "\r\n" + body;
 }
 
 std::string chunked_put(const std::vector<std::string>& chunks) {
@@ -422,9 +421,8 @@ TEST_F(FileTest, FullRangeSuffixUnsatisfiableAndHead) {
   auto suffix = c.read();
   EXPECT_EQ(suffix.result_int(), 206);
   EXPECT_EQ(suffix.body(), w.substr(w.size() - 500));
-  EXPECT_EQ(suffix["Content-Range"],
-            "bytes " + std::to_string(w.size() - 500) + "-" + std::to_string(w.size() - 1) + "/" +
-                size);
+  EXPECT_EQ(suffix["Content-Range"], "bytes " + std::to_string(w.size() - 500) + "-" +
+                                         std::to_string(w.size() - 1) + "/" + size);
 
   c.send(get_request("/f", "Range: bytes=999999-\r\n"));
   auto bad = c.read();
@@ -530,7 +528,8 @@ TEST(Server, ChunkSourceChunkedAndWithLength) {
   h.fn = [](Request& r) {
     Response res;
     res.body = counting_source(5);
-    if (r.path == "/len") res.content_length = std::string("piece0;piece1;piece2;piece3;piece4;").size();
+    if (r.path == "/len")
+      res.content_length = std::string("piece0;piece1;piece2;piece3;piece4;").size();
     return res;
   };
   RunningServer s(h, quiet_options());
