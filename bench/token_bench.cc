@@ -43,8 +43,8 @@ BENCHMARK(BM_TokenIssue);
 
 void BM_TokenVerify(benchmark::State& state) {
   Env env;
-  std::string token = env.tokens.issue({"123456789012", "u", kKeyId}, "123456789012",
-                                       "my-domain", kNow + 43200);
+  std::string token =
+      env.tokens.issue({"123456789012", "u", kKeyId}, "123456789012", "my-domain", kNow + 43200);
   for (auto _ : state) {
     auto claims = env.tokens.verify(token, kNow);
     if (!claims) state.SkipWithError("verify failed");
@@ -64,9 +64,9 @@ void BM_SigV4VerifyPresigned(benchmark::State& state) {
       "&X-Amz-Expires=3600&X-Amz-SignedHeaders=host";
   std::string empty = crypto::sha256_hex("");
   std::string cr = canonical_request("GET", "/v1/domain", query, true, headers, "host", empty);
-  std::string sig = signature_hex(signing_key(kSecret, "20150830", "us-east-1", "codeartifact"),
-                                  string_to_sign("20150830T123600Z",
-                                                 "20150830/us-east-1/codeartifact/aws4_request", cr));
+  std::string sig = signature_hex(
+      signing_key(kSecret, "20150830", "us-east-1", "codeartifact"),
+      string_to_sign("20150830T123600Z", "20150830/us-east-1/codeartifact/aws4_request", cr));
   query += "&X-Amz-Signature=" + sig;
   SignedRequest req{"GET", "/v1/domain", query, &headers, empty};
   for (auto _ : state) {

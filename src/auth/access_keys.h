@@ -21,8 +21,7 @@ struct NewAccessKey {
 // Creates an access key for `user_name` in `account_id`: id "AKIA" + 16 chars of [A-Z2-7],
 // secret 40 chars of [A-Za-z0-9+/]. Retries on an id collision.
 Result<NewAccessKey> create_access_key(store::MetadataStore& store, const Keyring& keyring,
-                                       const std::string& account_id,
-                                       const std::string& user_name);
+                                       const std::string& account_id, const std::string& user_name);
 
 // Creates an account with a random 12-digit id (first digit non-zero). Retries on collision.
 Result<store::Account> create_account(store::MetadataStore& store, const std::string& name);

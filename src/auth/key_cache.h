@@ -50,14 +50,14 @@ class KeyCache {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  using Map = std::unordered_map<std::string, std::shared_ptr<const CachedKey>, Hash,
-                                 std::equal_to<>>;
+  using Map =
+      std::unordered_map<std::string, std::shared_ptr<const CachedKey>, Hash, std::equal_to<>>;
 
   Status load_locked(int64_t generation);
 
   store::MetadataStore& store_;
   const Keyring& keyring_;
-  std::mutex load_mu_;  // serializes refresh()/reload()
+  std::mutex load_mu_;              // serializes refresh()/reload()
   int64_t loaded_generation_ = -1;  // guarded by load_mu_; -1 = never loaded
   mutable std::mutex snapshot_mu_;
   std::shared_ptr<const Map> snapshot_;  // guarded by snapshot_mu_; never null

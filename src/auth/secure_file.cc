@@ -120,7 +120,8 @@ Status write_file_atomic(const std::string& path, const std::string& content, mo
   if (::fsync(fd.get()) != 0) return fail(io_error("cannot fsync", tmp, errno));
   if (::close(fd.release()) != 0) return fail(io_error("cannot close", tmp, errno));
   if (replace) {
-    if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(io_error("cannot rename to", path, errno));
+    if (::rename(tmp.c_str(), path.c_str()) != 0)
+      return fail(io_error("cannot rename to", path, errno));
   } else {
     ARCA_TRY(move_no_replace(tmp, path));
   }

@@ -1,8 +1,9 @@
 #pragma once
 // Small POSIX file helpers for secrets in the data directory (master key, admin credentials).
 // Thread-safe (no shared state). Errors: kUnavailable for I/O failures, with path and errno text.
-#include <string>
 #include <sys/types.h>
+
+#include <string>
 
 #include "util/error.h"
 

@@ -3,6 +3,8 @@
 #include "auth/sigv4.h"
 
 #include <charconv>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
@@ -67,8 +69,29 @@ struct Scope {
   std::string_view key_id, date, region, service, terminator;
 };
 
+// The "Name=value" components of an Authorization header or the X-Amz-* query parameters.
+using Fields = std::map<std::string, std::string, std::less<>>;
+
+const std::string* field(const Fields& f, std::string_view name) {
+  auto it = f.find(name);
+  return it == f.end() ? nullptr : &it->second;
+}
+
+// The request time from x-amz-date, else from Date; nullopt if neither is present.
+Result<std::optional<std::string>> header_date(const HeaderList& headers) {
+  if (auto d = find_header(headers, "x-amz-date")) return std::string(trim(*d));
+  auto date = find_header(headers, "date");
+  if (!date) return std::nullopt;
+  int64_t epoch = 0;
+  if (!parse_http_date(trim(*date), epoch))
+    return incomplete(
+        "Date header must be an RFC 7231 date such as 'Sun, 06 Nov 1994 08:49:37 "
+        "GMT'; got '" +
+        std::string(*date) + "'.");
+  return format_amz_date(epoch);
+}
+
 Result<Claims> parse_authorization_header(std::string_view auth, const HeaderList& headers) {
-  Claims c;
   std::string_view rest = trim(auth);
   size_t sp = rest.find_first_of(" \t");
   std::string_view algorithm = rest.substr(0, sp);
@@ -76,44 +99,34 @@ Result<Claims> parse_authorization_header(std::string_view auth, const HeaderLis
     return incomplete("Unsupported AWS 'algorithm': '" + std::string(algorithm) +
                       "'. Only AWS4-HMAC-SHA256 is supported.");
   rest = sp == std::string_view::npos ? std::string_view() : rest.substr(sp + 1);
-  bool has_credential = false, has_signed = false, has_signature = false;
+  Fields f;
   while (!rest.empty()) {
     size_t comma = rest.find(',');
     std::string_view item = trim(rest.substr(0, comma));
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     size_t eq = item.find('=');
-    if (eq == std::string_view::npos) continue;
-    std::string_view name = item.substr(0, eq), value = item.substr(eq + 1);
-    if (name == "Credential") c.credential = value, has_credential = true;
-    if (name == "SignedHeaders") c.signed_headers = lower(value), has_signed = true;
-    if (name == "Signature") c.signature = value, has_signature = true;
+    if (eq != std::string_view::npos) f.emplace(item.substr(0, eq), item.substr(eq + 1));
   }
   std::string missing;
-  if (!has_credential) missing += "Authorization header requires 'Credential' parameter. ";
-  if (!has_signature) missing += "Authorization header requires 'Signature' parameter. ";
-  if (!has_signed) missing += "Authorization header requires 'SignedHeaders' parameter. ";
-  if (auto d = find_header(headers, "x-amz-date")) {
-    c.amz_date = trim(*d);
-  } else if (auto hd = find_header(headers, "date")) {
-    int64_t epoch = 0;
-    if (!parse_http_date(trim(*hd), epoch))
-      return incomplete("Date header must be an RFC 7231 date, e.g. 'Sun, 06 Nov 1994 08:49:37 "
-                        "GMT'; got '" + std::string(*hd) + "'.");
-    c.amz_date = format_amz_date(epoch);
-  } else {
-    missing += "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' "
-               "header. ";
-  }
+  for (const char* name : {"Credential", "Signature", "SignedHeaders"})
+    if (!field(f, name))
+      missing += std::string("Authorization header requires '") + name + "' parameter. ";
+  ARCA_ASSIGN_OR_RETURN(std::optional<std::string> date, header_date(headers));
+  if (!date)
+    missing +=
+        "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' "
+        "header. ";
   if (!missing.empty()) return incomplete(missing + "Authorization=" + std::string(auth));
+  Claims c;
+  c.credential = *field(f, "Credential");
+  c.signed_headers = lower(*field(f, "SignedHeaders"));
+  c.signature = *field(f, "Signature");
+  c.amz_date = std::move(*date);
   return c;
 }
 
 Result<Claims> parse_presigned_query(std::string_view raw_query) {
-  Claims c;
-  c.presigned = true;
-  std::string algorithm, expires;
-  bool has_expires = false, has_credential = false, has_signed = false, has_signature = false,
-       has_date = false;
+  Fields f;
   size_t pos = 0;
   while (pos <= raw_query.size()) {
     size_t end = std::min(raw_query.find('&', pos), raw_query.size());
@@ -121,26 +134,28 @@ Result<Claims> parse_presigned_query(std::string_view raw_query) {
     pos = end + 1;
     size_t eq = item.find('=');
     std::string name = uri_decode(item.substr(0, eq));
-    std::string value = eq == std::string_view::npos ? "" : uri_decode(item.substr(eq + 1));
-    if (name == "X-Amz-Algorithm") algorithm = value;
-    if (name == "X-Amz-Credential") c.credential = value, has_credential = true;
-    if (name == "X-Amz-SignedHeaders") c.signed_headers = lower(value), has_signed = true;
-    if (name == "X-Amz-Signature") c.signature = value, has_signature = true;
-    if (name == "X-Amz-Date") c.amz_date = value, has_date = true;
-    if (name == "X-Amz-Expires") expires = value, has_expires = true;
+    if (name.starts_with("X-Amz-"))
+      f.emplace(std::move(name),
+                eq == std::string_view::npos ? "" : uri_decode(item.substr(eq + 1)));
   }
-  if (algorithm != kAlgorithm)
-    return incomplete("Unsupported AWS 'algorithm': '" + algorithm +
+  const std::string* algorithm = field(f, "X-Amz-Algorithm");
+  if (!algorithm || *algorithm != kAlgorithm)
+    return incomplete("Unsupported AWS 'algorithm': '" + (algorithm ? *algorithm : "") +
                       "'. Only AWS4-HMAC-SHA256 is supported.");
   std::string missing;
-  if (!has_credential) missing += "'X-Amz-Credential' ";
-  if (!has_signed) missing += "'X-Amz-SignedHeaders' ";
-  if (!has_signature) missing += "'X-Amz-Signature' ";
-  if (!has_date) missing += "'X-Amz-Date' ";
-  if (!has_expires) missing += "'X-Amz-Expires' ";
+  for (const char* name : {"X-Amz-Credential", "X-Amz-SignedHeaders", "X-Amz-Signature",
+                           "X-Amz-Date", "X-Amz-Expires"})
+    if (!field(f, name)) missing += std::string("'") + name + "' ";
   if (!missing.empty())
     return incomplete("AWS query-string parameters must include " + missing +
                       "for a presigned request.");
+  Claims c;
+  c.presigned = true;
+  c.credential = *field(f, "X-Amz-Credential");
+  c.signed_headers = lower(*field(f, "X-Amz-SignedHeaders"));
+  c.signature = *field(f, "X-Amz-Signature");
+  c.amz_date = *field(f, "X-Amz-Date");
+  const std::string& expires = *field(f, "X-Amz-Expires");
   auto [p, ec] = std::from_chars(expires.data(), expires.data() + expires.size(), c.expires);
   if (ec != std::errc() || p != expires.data() + expires.size() || c.expires < 1 ||
       c.expires > kMaxPresignedExpires)
@@ -155,9 +170,10 @@ Result<Scope> parse_scope(const Claims& c, const SigV4Options& options) {
   for (int i = 0; i < 5; ++i) {
     size_t slash = i < 4 ? rest.find('/') : std::string_view::npos;
     if (i < 4 && slash == std::string_view::npos) {
-      return incomplete("Credential must have the form "
-                        "'<access key id>/<YYYYMMDD>/<region>/<service>/aws4_request', got '" +
-                        c.credential + "'.");
+      return incomplete(
+          "Credential must have the form "
+          "'<access key id>/<YYYYMMDD>/<region>/<service>/aws4_request', got '" +
+          c.credential + "'.");
     }
     parts[i] = rest.substr(0, slash);
     rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
@@ -178,9 +194,11 @@ Status check_time(const Claims& c, const Scope& scope, int64_t now, const SigV4O
   if (!parse_amz_date(c.amz_date, t))
     return incomplete("Date must be in ISO-8601 'basic format'. Got '" + c.amz_date + "'.");
   if (scope.date != std::string_view(c.amz_date).substr(0, 8))
-    return invalid("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of "
-                   "date from HTTP: '" + std::string(scope.date) + "' != '" +
-                   c.amz_date.substr(0, 8) + "', from '" + c.amz_date + "'.");
+    return invalid(
+        "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of "
+        "date from HTTP: '" +
+        std::string(scope.date) + "' != '" + c.amz_date.substr(0, 8) + "', from '" + c.amz_date +
+        "'.");
   const int64_t skew = options.max_skew_seconds;
   const std::string minutes = std::to_string(skew / 60) + " min.)";
   if (t > now + skew)
@@ -257,6 +275,15 @@ bool host_is_signed(std::string_view signed_headers) {
   return false;
 }
 
+Result<Claims> parse_claims(const SignedRequest& request, const HeaderList& headers) {
+  if (auto auth = find_header(headers, "authorization"))
+    return parse_authorization_header(*auth, headers);
+  if (has_query_param(request.raw_query, "X-Amz-Algorithm="))
+    return parse_presigned_query(request.raw_query);
+  return sig_error(Code::kPermissionDenied, "MissingAuthenticationTokenException",
+                   "Missing Authentication Token");
+}
+
 }  // namespace
 
 Result<Principal> verify_sigv4(const SignedRequest& request, const KeyCache& keys,
@@ -264,17 +291,7 @@ Result<Principal> verify_sigv4(const SignedRequest& request, const KeyCache& key
   if (!request.headers) return internal_error("verify_sigv4: SignedRequest::headers is null");
   const HeaderList& headers = *request.headers;
 
-  Result<Claims> parsed = incomplete("");
-  if (auto auth = find_header(headers, "authorization")) {
-    parsed = parse_authorization_header(*auth, headers);
-  } else if (has_query_param(request.raw_query, "X-Amz-Algorithm=")) {
-    parsed = parse_presigned_query(request.raw_query);
-  } else {
-    return sig_error(Code::kPermissionDenied, "MissingAuthenticationTokenException",
-                     "Missing Authentication Token");
-  }
-  if (!parsed) return parsed.error();
-  const Claims& claims = *parsed;
+  ARCA_ASSIGN_OR_RETURN(const Claims claims, parse_claims(request, headers));
   ARCA_ASSIGN_OR_RETURN(Scope scope, parse_scope(claims, options));
   if (!host_is_signed(claims.signed_headers))
     return incomplete("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");

@@ -27,9 +27,9 @@ namespace arca::auth {
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 struct SignedRequest {
-  std::string_view method;     // "GET", "POST", ...
-  std::string_view path;       // raw request-target path, percent-encoded as on the wire
-  std::string_view raw_query;  // raw query string, without '?'
+  std::string_view method;              // "GET", "POST", ...
+  std::string_view path;                // raw request-target path, percent-encoded as on the wire
+  std::string_view raw_query;           // raw query string, without '?'
   const HeaderList* headers = nullptr;  // as received: any case, repeated names allowed
   // Lowercase hex SHA-256 of the received body. May be left empty only when the request carries
   // an x-amz-content-sha256 header: verification then trusts that value as the payload hash and
@@ -63,9 +63,8 @@ std::string canonical_query(std::string_view raw_query, bool presigned);
 // collapsed to one space, joined with ','.
 std::string canonical_header_value(const HeaderList& headers, std::string_view lower_name);
 std::string canonical_request(std::string_view method, std::string_view raw_path,
-                              std::string_view raw_query, bool presigned,
-                              const HeaderList& headers, std::string_view signed_headers,
-                              std::string_view payload_hash);
+                              std::string_view raw_query, bool presigned, const HeaderList& headers,
+                              std::string_view signed_headers, std::string_view payload_hash);
 // scope = "YYYYMMDD/region/service/aws4_request"
 std::string string_to_sign(std::string_view amz_date, std::string_view scope,
                            std::string_view canonical_request);

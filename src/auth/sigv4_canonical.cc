@@ -170,9 +170,8 @@ std::string canonical_header_value(const HeaderList& headers, std::string_view l
 }
 
 std::string canonical_request(std::string_view method, std::string_view raw_path,
-                              std::string_view raw_query, bool presigned,
-                              const HeaderList& headers, std::string_view signed_headers,
-                              std::string_view payload_hash) {
+                              std::string_view raw_query, bool presigned, const HeaderList& headers,
+                              std::string_view signed_headers, std::string_view payload_hash) {
   std::string cr;
   cr.reserve(256 + raw_path.size() + raw_query.size());
   cr.append(method).append("\n");
@@ -234,8 +233,8 @@ std::string format_amz_date(int64_t epoch) {
 bool parse_http_date(std::string_view s, int64_t& epoch) {
   // "Sun, 06 Nov 1994 08:49:37 GMT"
   static constexpr std::string_view kMonths = "JanFebMarAprMayJunJulAugSepOctNovDec";
-  if (s.size() != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' ||
-      s[16] != ' ' || s[19] != ':' || s[22] != ':' || s.substr(25) != " GMT")
+  if (s.size() != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' ||
+      s[19] != ':' || s[22] != ':' || s.substr(25) != " GMT")
     return false;
   size_t m = kMonths.find(s.substr(8, 3));
   if (m == std::string_view::npos || m % 3 != 0) return false;

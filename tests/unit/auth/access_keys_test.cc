@@ -71,10 +71,9 @@ TEST(Bootstrap, CreatesAdminOnceWithPrivateCredentialsFile) {
 
   std::string text = read_file(r->credentials_path);
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(
-      text, m,
-      std::regex("\\[default\\]\naws_access_key_id = (AKIA[A-Z2-7]{16})\n"
-                 "aws_secret_access_key = ([A-Za-z0-9+/]{40})\n")))
+  ASSERT_TRUE(std::regex_search(text, m,
+                                std::regex("\\[default\\]\naws_access_key_id = (AKIA[A-Z2-7]{16})\n"
+                                           "aws_secret_access_key = ([A-Za-z0-9+/]{40})\n")))
       << text;
   std::string key_id = m[1], secret = m[2];
 

@@ -41,8 +41,8 @@ TEST_F(KeyCacheTest, RefreshReloadsOnlyWhenGenerationChanges) {
 
 TEST_F(KeyCacheTest, SkipsKeysSealedWithAnotherMasterKey) {
   Keyring other = Keyring::from_key(std::string(32, 'o'));
-  ASSERT_TRUE(store_.create_access_key(
-      {"AKIAAAAAAAAAAAAAAAA1", "123456789012", "u", other.seal("s1"), 0}));
+  ASSERT_TRUE(
+      store_.create_access_key({"AKIAAAAAAAAAAAAAAAA1", "123456789012", "u", other.seal("s1"), 0}));
   ASSERT_TRUE(store_.create_access_key(
       {"AKIAAAAAAAAAAAAAAAA2", "123456789012", "u", keyring_.seal("s2"), 0}));
   ASSERT_TRUE(cache_.reload());

@@ -15,7 +15,8 @@ TEST(Keyring, SealOpenRoundTrip) {
   Keyring k = Keyring::from_key(std::string(32, 'a'));
   std::string sealed = k.seal("secret value");
   EXPECT_EQ(sealed.find("secret"), std::string::npos);
-  for (char c : sealed) EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
+  for (char c : sealed)
+    EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
   auto opened = k.open(sealed);
   ASSERT_TRUE(opened);
   EXPECT_EQ(*opened, "secret value");

@@ -1,6 +1,5 @@
 // SigV4 failure modes: each error type, clock skew, presigned expiry, payload hash handling.
 #include "auth/sigv4.h"
-
 #include "test_support.h"
 
 namespace arca::auth {
@@ -28,8 +27,8 @@ class SigV4ErrorsTest : public testing::AuthFixture {
   std::string signature(const Req& r, const std::string& amz_date, const std::string& scope,
                         const std::string& signed_headers, const std::string& payload,
                         bool presigned, const std::string& secret = kSecret) {
-    std::string cr = canonical_request(r.method, r.path, r.query, presigned, r.headers,
-                                       signed_headers, payload);
+    std::string cr =
+        canonical_request(r.method, r.path, r.query, presigned, r.headers, signed_headers, payload);
     std::string key = signing_key(secret, scope.substr(0, 8), "us-east-1", "codeartifact");
     return signature_hex(key, string_to_sign(amz_date, scope, cr));
   }
@@ -40,22 +39,24 @@ class SigV4ErrorsTest : public testing::AuthFixture {
     Req r;
     r.headers.emplace_back("X-Amz-Date", amz_date);
     std::string scope = amz_date.substr(0, 8) + "/us-east-1/codeartifact/aws4_request";
-    std::string sig = signature(r, amz_date, scope, "host;x-amz-date",
-                                crypto::sha256_hex(r.body), false, secret);
-    r.headers.emplace_back("Authorization", "AWS4-HMAC-SHA256 Credential=" + key_id + "/" +
-                                                scope + ", SignedHeaders=host;x-amz-date, "
-                                                "Signature=" + sig);
+    std::string sig =
+        signature(r, amz_date, scope, "host;x-amz-date", crypto::sha256_hex(r.body), false, secret);
+    r.headers.emplace_back("Authorization", "AWS4-HMAC-SHA256 Credential=" + key_id + "/" + scope +
+                                                ", SignedHeaders=host;x-amz-date, "
+                                                "Signature=" +
+                                                sig);
     return r;
   }
 
   Req presigned_get(int64_t expires, const std::string& payload_for_signing) {
     Req r;
-    r.query = "domain=d&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=" +
-              std::string(kKeyId) +
+    r.query = "domain=d&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=" + std::string(kKeyId) +
               "%2F20150830%2Fus-east-1%2Fcodeartifact%2Faws4_request&X-Amz-Date=20150830T123600Z"
-              "&X-Amz-Expires=" + std::to_string(expires) + "&X-Amz-SignedHeaders=host";
-    std::string sig = signature(r, "20150830T123600Z", "20150830/us-east-1/codeartifact/aws4_request",
-                                "host", payload_for_signing, true);
+              "&X-Amz-Expires=" +
+              std::to_string(expires) + "&X-Amz-SignedHeaders=host";
+    std::string sig =
+        signature(r, "20150830T123600Z", "20150830/us-east-1/codeartifact/aws4_request", "host",
+                  payload_for_signing, true);
     r.query += "&X-Amz-Signature=" + sig;
     return r;
   }
@@ -169,7 +170,8 @@ TEST_F(SigV4ErrorsTest, HostMustBeSigned) {
                               "x-amz-date", crypto::sha256_hex(""), false);
   r.headers.emplace_back("Authorization", "AWS4-HMAC-SHA256 Credential=" + std::string(kKeyId) +
                                               "/20150830/us-east-1/codeartifact/aws4_request, "
-                                              "SignedHeaders=x-amz-date, Signature=" + sig);
+                                              "SignedHeaders=x-amz-date, Signature=" +
+                                              sig);
   expect_error(verify(r), "IncompleteSignatureException", Code::kInvalidArgument, "'Host'");
 }
 
@@ -177,11 +179,11 @@ TEST_F(SigV4ErrorsTest, DateHeaderInsteadOfXAmzDate) {
   Req r;
   r.headers.emplace_back("Date", "Sun, 30 Aug 2015 12:36:00 GMT");
   std::string scope = "20150830/us-east-1/codeartifact/aws4_request";
-  std::string sig = signature(r, "20150830T123600Z", scope, "date;host", crypto::sha256_hex(""),
-                              false);
+  std::string sig =
+      signature(r, "20150830T123600Z", scope, "date;host", crypto::sha256_hex(""), false);
   r.headers.emplace_back("Authorization", "AWS4-HMAC-SHA256 Credential=" + std::string(kKeyId) +
-                                              "/" + scope + ",SignedHeaders=date;host,Signature=" +
-                                              sig);
+                                              "/" + scope +
+                                              ",SignedHeaders=date;host,Signature=" + sig);
   auto p = verify(r);
   EXPECT_TRUE(p) << p.error().message;
 }
@@ -194,12 +196,13 @@ TEST_F(SigV4ErrorsTest, ContentSha256HeaderIsThePayloadHashAndMustMatchTheBody) 
     r.headers.emplace_back("X-Amz-Date", "20150830T123600Z");
     r.headers.emplace_back("x-amz-content-sha256", content_sha);
     std::string scope = "20150830/us-east-1/codeartifact/aws4_request";
-    std::string sig = signature(r, "20150830T123600Z", scope, "host;x-amz-content-sha256;x-amz-date",
-                                content_sha, false);
-    r.headers.emplace_back("Authorization", "AWS4-HMAC-SHA256 Credential=" +
-                                                std::string(kKeyId) + "/" + scope +
+    std::string sig = signature(r, "20150830T123600Z", scope,
+                                "host;x-amz-content-sha256;x-amz-date", content_sha, false);
+    r.headers.emplace_back("Authorization", "AWS4-HMAC-SHA256 Credential=" + std::string(kKeyId) +
+                                                "/" + scope +
                                                 ", SignedHeaders=host;x-amz-content-sha256;"
-                                                "x-amz-date, Signature=" + sig);
+                                                "x-amz-date, Signature=" +
+                                                sig);
     return r;
   };
   EXPECT_TRUE(verify(make(crypto::sha256_hex("hello"), "hello")));

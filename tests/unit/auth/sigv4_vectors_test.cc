@@ -1,7 +1,6 @@
 // SigV4 against data signed by others: the public AWS test suite and requests captured from
 // botocore (the client the AWS CLI uses).
 #include "auth/sigv4.h"
-
 #include "botocore_vectors.h"
 #include "sigv4_suite_vectors.h"
 #include "test_support.h"

@@ -66,8 +66,8 @@ TEST_F(TokenTest, TamperingIsDetected) {
 }
 
 TEST_F(TokenTest, GarbageIsInvalid) {
-  for (const char* g : {"", "arca1.", "arca1..", "arca2.abc.def", "Bearer x", "arca1.@@@.###",
-                        "eyJ2ZXIiOjF9"}) {
+  for (const char* g :
+       {"", "arca1.", "arca1..", "arca2.abc.def", "Bearer x", "arca1.@@@.###", "eyJ2ZXIiOjF9"}) {
     expect_unauthenticated(tokens_.verify(g, kNow), "invalid authorization token");
   }
 }
@@ -98,8 +98,8 @@ TEST(TokenRestart, TokensSurviveARestart) {
     ASSERT_TRUE(store.create_access_key({kKeyId, "123456789012", "u", keyring->seal("s"), 0}));
     KeyCache cache(store, *keyring);
     ASSERT_TRUE(cache.refresh());
-    token = TokenService(*keyring, cache).issue({"123456789012", "u", kKeyId}, "123456789012",
-                                                "d", kNow + 900);
+    token = TokenService(*keyring, cache)
+                .issue({"123456789012", "u", kKeyId}, "123456789012", "d", kNow + 900);
   }
   auto keyring = Keyring::load_or_create(dir.path());
   ASSERT_TRUE(keyring);
