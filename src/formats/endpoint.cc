@@ -49,6 +49,8 @@ std::optional<std::string> token_from_authorization(std::string_view h) {
       if (std::tolower(static_cast<unsigned char>(h[i])) != p[i]) return false;
     return true;
   };
+  // A scheme word with no credentials after it ("Bearer ") is no token at all.
+  if (h.size() <= 6 && (starts_icase("bearer") || starts_icase("basic"))) return std::nullopt;
   if (starts_icase("bearer ")) {
     std::string_view t = h.substr(7);
     while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
