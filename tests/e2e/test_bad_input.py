@@ -130,6 +130,16 @@ class BadInputTest(ArcaTestCase):
                                repository='existing', format='NPM')
         self.assertClientError(self.raw.associate_external_connection, 'ValidationException', 400,
                                domain='bad-dom', repository='existing', externalConnection='x')
+        self.assertClientError(self.raw.list_repositories_in_domain, 'ValidationException', 400,
+                               domain='bad-dom', administratorAccount='abc')
+        arn = 'arn:aws:codeartifact:us-east-1:%s:repository/bad-dom/existing' % self.owner
+        self.assertClientError(self.raw.tag_resource, 'ValidationException', 400, resourceArn=arn,
+                               tags=[{'key': 'k', 'value': 'v' * 257}])
+        self.assertClientError(self.raw.tag_resource, 'ValidationException', 400, resourceArn=arn,
+                               tags=[{'key': '', 'value': 'v'}])
+        self.assertClientError(self.raw.tag_resource, 'ValidationException', 400, resourceArn=arn,
+                               tags=[{'key': 'bad\x01key', 'value': 'v'}])
+        self.assertEqual(self.ca.list_tags_for_resource(resourceArn=arn)['tags'], [])
 
     def test_missing_required_parameters(self):
         r = self.server.signed('POST', '/v1/repository', params={'domain': 'bad-dom'}, body=b'{}')
@@ -250,6 +260,26 @@ class BadInputTest(ArcaTestCase):
         r = self.server.signed('POST', '/v1/packages', params={'domain': 'bad-dom', 'repository': 'existing'})
         self.assertTrue(r.error_type or r.status == 200, r)
         self.assertTrue(r.header('x-amzn-RequestId'), r)
+        self.assertServing()
+
+    def test_graceful_stop_with_open_connections(self):
+        # an idle keep-alive connection and a half-sent request must not hold up SIGTERM
+        idle = socket.create_connection(('127.0.0.1', self.server.port), timeout=5)
+        idle.sendall(b'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')
+        res = read_raw_response(idle, timeout=5)
+        self.assertEqual(res[0] if res else None, 200)
+        half = socket.create_connection(('127.0.0.1', self.server.port), timeout=5)
+        half.sendall(b'GET /healthz HTTP/1.1\r\nHost: 127.')
+        body = socket.create_connection(('127.0.0.1', self.server.port), timeout=5)
+        body.sendall(b'POST /v1/domains HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{')
+        time.sleep(0.3)
+        t0 = time.monotonic()
+        try:
+            self.server.restart()      # stop() asserts exit code 0 within 15 s
+        finally:
+            for s in (idle, half, body):
+                s.close()
+        self.assertLess(time.monotonic() - t0, 12, 'stop + start took too long with open connections')
         self.assertServing()
 
     # ------------------------------------------------------------------ persistence

@@ -320,6 +320,35 @@ class ControlPlaneTest(ArcaTestCase):
                                                           externalConnection='public:pypi'))['repository']
         self.assertEqual(r['externalConnections'][0]['packageFormat'], 'pypi')
 
+    def test_description_roundtrip(self):
+        for desc in ('h\u00e9llo \u2713 \u6f22\u5b57 "quoted" \\ back', 'x' * 1000, ''):
+            with self.subTest(desc=desc[:20]):
+                r = self.ok(self.ca.create_repository(domain='cp-repos', repository='desc-repo',
+                                                      description=desc))['repository']
+                self.assertEqual(r.get('description', ''), desc)
+                r = self.ca.describe_repository(domain='cp-repos', repository='desc-repo')['repository']
+                self.assertEqual(r.get('description', ''), desc)
+                self.ok(self.ca.delete_repository(domain='cp-repos', repository='desc-repo'))
+
+    def test_delete_repository_used_as_upstream(self):
+        D = 'cp-repos'
+        self.make_repos(D, ['dup-up', 'dup-other'])
+        self.ok(self.ca.create_repository(domain=D, repository='dup-down', upstreams=[
+            {'repositoryName': 'dup-up'}, {'repositoryName': 'dup-other'}]))
+        try:
+            self.ca.delete_repository(domain=D, repository='dup-up')
+        except ClientError as e:
+            # refusing is acceptable (AWS behaviour unverified) ...
+            self.assertEqual(e.response['Error']['Code'], 'ConflictException', e.response)
+            return
+        # ... but if allowed, the downstream must not keep a dangling upstream that a new repository
+        # of the same name would silently take over
+        r = self.ok(self.ca.describe_repository(domain=D, repository='dup-down'))['repository']
+        self.assertEqual(self.upstream_names(r), ['dup-other'])
+        self.make_repos(D, ['dup-up'])
+        r = self.ca.describe_repository(domain=D, repository='dup-down')['repository']
+        self.assertEqual(self.upstream_names(r), ['dup-other'])
+
     # ------------------------------------------------------------------ endpoints and tokens
     def test_repository_endpoint_every_format(self):
         self.make_repos('cp-repos', ['ep-repo'])
@@ -395,6 +424,22 @@ class ControlPlaneTest(ArcaTestCase):
         self.assertClientError(self.ca.list_tags_for_resource, ('ResourceNotFoundException', 'ValidationException'),
                                (404, 400), resourceArn='arn:aws:codeartifact:%s:%s:bogus/x' % (REGION, self.owner))
 
+    def test_tags_do_not_outlive_their_resource(self):
+        d = self.ok(self.ca.create_domain(domain='cp-retag', tags=[{'key': 'old', 'value': 'd'}]))['domain']
+        r = self.ok(self.ca.create_repository(domain='cp-retag', repository='rt',
+                                              tags=[{'key': 'old', 'value': 'r'}]))['repository']
+        self.ok(self.ca.delete_repository(domain='cp-retag', repository='rt'))
+        self.assertClientError(self.ca.list_tags_for_resource, 'ResourceNotFoundException', 404, resourceArn=r['arn'])
+        r2 = self.ok(self.ca.create_repository(domain='cp-retag', repository='rt'))['repository']
+        self.assertEqual(r2['arn'], r['arn'])
+        self.assertEqual(self.ca.list_tags_for_resource(resourceArn=r['arn'])['tags'], [])
+        self.ok(self.ca.delete_repository(domain='cp-retag', repository='rt'))
+        self.ok(self.ca.delete_domain(domain='cp-retag'))
+        self.assertClientError(self.ca.list_tags_for_resource, 'ResourceNotFoundException', 404, resourceArn=d['arn'])
+        self.ok(self.ca.create_domain(domain='cp-retag'))
+        self.assertEqual(self.ca.list_tags_for_resource(resourceArn=d['arn'])['tags'], [])
+        self.ok(self.ca.delete_domain(domain='cp-retag'))
+
     def test_tag_quota(self):
         self.make_repos('cp-repos', ['tagq-1', 'tagq-2'])
         arn1 = self.repo_arn('cp-repos', 'tagq-1')
@@ -465,6 +510,27 @@ class ControlPlaneTest(ArcaTestCase):
         resp = self.ok(c.list_repositories(repositoryPrefix='r7'))
         self.assertEqual([r['name'] for r in resp['repositories']], ['r7'])
         self.assertEqual(c.describe_domain(domain='pg-d1')['domain']['repositoryCount'], 7)
+
+    def test_pagination_survives_deletes_between_pages(self):
+        D = 'cp-pagedel'
+        self.ok(self.ca.create_domain(domain=D))
+        names = ['pd-%d' % i for i in range(8)]
+        self.make_repos(D, names)
+        first = self.ok(self.ca.list_repositories_in_domain(domain=D, maxResults=3))
+        seen = [r['name'] for r in first['repositories']]
+        self.assertEqual(len(seen), 3)
+        # delete an item already returned; every repository that exists throughout must still be listed
+        self.ok(self.ca.delete_repository(domain=D, repository=seen[0]))
+        token = first['nextToken']
+        rest = []
+        for _ in range(10):
+            resp = self.ok(self.ca.list_repositories_in_domain(domain=D, maxResults=3, nextToken=token))
+            rest += [r['name'] for r in resp['repositories']]
+            token = resp.get('nextToken')
+            if not token:
+                break
+        self.assertEqual(len(seen + rest), len(set(seen + rest)), 'duplicates: %s + %s' % (seen, rest))
+        self.assertEqual(sorted(set(seen + rest)), sorted(names), 'skipped: %s' % (set(names) - set(seen + rest)))
 
     # ------------------------------------------------------------------ quota (account "quota")
     def test_domain_quota(self):
@@ -563,6 +629,12 @@ class PublicUrlTest(ArcaTestCase):
         cls.server = ArcaServer('public-url', public_url=cls.PUBLIC)
         cls.addClassCleanup(cls.server.close)
         cls.server.start()
+
+    def test_listening_line_names_bound_address(self):
+        # `arca: listening on http://127.0.0.1:PORT` even when --public-url is set (it is how a
+        # supervisor or this harness learns the port picked for --listen 127.0.0.1:0)
+        self.assertEqual(self.server.listening_line, 'arca: listening on %s' % self.server.url)
+        self.assertEqual(self.server.healthz().status, 200)
 
     def test_endpoint_uses_public_url(self):
         ca = self.server.client()
