@@ -26,7 +26,7 @@ OpResult create_repository(OpContext& c) {
   ARCA_ASSIGN_OR_RETURN(auto upstreams, c.body_string_list("upstreams", "repositoryName"));
   ARCA_ASSIGN_OR_RETURN(auto tags, c.body_tags("tags"));
   ARCA_ASSIGN_OR_RETURN(auto r, c.control.create_repository(c.caller, in, description.value_or(""),
-                                                            upstreams.value_or({}), tags));
+                                                            upstreams.value_or(std::vector<std::string>{}), tags));
   return repository_result(c, r);
 }
 

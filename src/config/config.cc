@@ -6,14 +6,13 @@
 namespace arca::config {
 namespace {
 
-Status apply_duration(const toml::node_view<const toml::node>& node, const char* key,
-                      std::chrono::seconds& out) {
+Status apply_duration(const toml::node* node, const char* key, std::chrono::seconds& out) {
   if (!node) return {};
-  if (auto i = node.value<int64_t>()) {
+  if (auto i = node->value<int64_t>()) {
     out = std::chrono::seconds(*i);
     return {};
   }
-  auto s = node.value<std::string>();
+  auto s = node->value<std::string>();
   if (!s) return invalid_argument(std::string("config: ") + key + " must be a duration string");
   ARCA_ASSIGN_OR_RETURN(out, parse_duration(*s));
   return {};
@@ -48,15 +47,15 @@ Status apply_connections(const toml::table& root, Config& c) {
       ConnectionSettings cs;
       std::chrono::seconds d{0};
       if ((*st)["metadata_ttl"]) {
-        ARCA_TRY(apply_duration((*st)["metadata_ttl"], "metadata_ttl", d));
+        ARCA_TRY(apply_duration((*st)["metadata_ttl"].node(), "metadata_ttl", d));
         cs.metadata_ttl = d;
       }
       if ((*st)["negative_ttl"]) {
-        ARCA_TRY(apply_duration((*st)["negative_ttl"], "negative_ttl", d));
+        ARCA_TRY(apply_duration((*st)["negative_ttl"].node(), "negative_ttl", d));
         cs.negative_ttl = d;
       }
       if ((*st)["timeout"]) {
-        ARCA_TRY(apply_duration((*st)["timeout"], "timeout", d));
+        ARCA_TRY(apply_duration((*st)["timeout"].node(), "timeout", d));
         cs.timeout = d;
       }
       cs.offline = (*st)["offline"].value_or(false);
@@ -113,8 +112,8 @@ Result<Config> load(const std::string& path) {
     }
     if (auto* s = root["server"].as_table()) ARCA_TRY(apply_server(*s, c));
     if (auto* s = root["cache"].as_table()) {
-      ARCA_TRY(apply_duration((*s)["metadata_ttl"], "metadata_ttl", c.metadata_ttl));
-      ARCA_TRY(apply_duration((*s)["negative_ttl"], "negative_ttl", c.negative_ttl));
+      ARCA_TRY(apply_duration((*s)["metadata_ttl"].node(), "metadata_ttl", c.metadata_ttl));
+      ARCA_TRY(apply_duration((*s)["negative_ttl"].node(), "negative_ttl", c.negative_ttl));
     }
     ARCA_TRY(apply_connections(root, c));
   }
