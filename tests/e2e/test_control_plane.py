@@ -571,6 +571,41 @@ class ControlPlaneTest(ArcaTestCase):
         names = [d['name'] for d in self.cli['race'].list_domains()['domains']]
         self.assertEqual(names.count('race-dom'), 1, names)
 
+    def test_concurrent_upstream_updates_cannot_form_cycle(self):
+        # x -> y and y -> x sent at the same moment: at most one may win, or the cycle check is racy
+        D = 'cp-repos'
+        c1, c2 = self.server.client(), self.server.client()
+        cycles = []
+        for i in range(25):
+            x, y = 'cyc-x%02d' % i, 'cyc-y%02d' % i
+            self.make_repos(D, [x, y])
+            barrier = threading.Barrier(2)
+            res = [None, None]
+
+            def worker(k, client, repo, up):
+                barrier.wait(10)
+                try:
+                    client.update_repository(domain=D, repository=repo, upstreams=[{'repositoryName': up}])
+                    res[k] = 'ok'
+                except ClientError as e:
+                    res[k] = e.response['Error']['Code']
+
+            ts = [threading.Thread(target=worker, args=(0, c1, x, y)),
+                  threading.Thread(target=worker, args=(1, c2, y, x))]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join(30)
+            ux = self.upstream_names(self.ca.describe_repository(domain=D, repository=x)['repository'])
+            uy = self.upstream_names(self.ca.describe_repository(domain=D, repository=y)['repository'])
+            if ux == [y] and uy == [x]:
+                cycles.append((x, y, res))
+            else:
+                self.assertIn('ok', res)
+                self.assertTrue(set(res) <= {'ok', 'ValidationException', 'ConflictException'}, res)
+        self.assertEqual(cycles, [], 'concurrent UpdateRepository calls stored upstream cycles in %d of 25 pairs'
+                         % len(cycles))
+
     # ------------------------------------------------------------------ cross-account (account "other")
     def test_cross_account_isolation(self):
         other, _, _ = self.acct['other']
