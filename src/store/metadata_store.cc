@@ -7,4 +7,8 @@ std::string repository_cursor(const Repository& repo) {
   return repo.domain_owner + '\x1f' + repo.domain_name + '\x1f' + repo.name;
 }
 
+std::string package_cursor(const PackageKey& key) {
+  return key.format + '\x1f' + key.namespace_ + '\x1f' + key.name;
+}
+
 }  // namespace arca::store

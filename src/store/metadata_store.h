@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "store/package_types.h"
 #include "store/types.h"
 #include "util/error.h"
 
@@ -110,9 +111,36 @@ class MetadataStore {
   virtual Status put_tags(const std::string& arn, const Tags& tags, size_t max_tags) = 0;
   // Keys the resource does not have are ignored.
   virtual Status remove_tags(const std::string& arn, const std::vector<std::string>& keys) = 0;
+
+  // --- packages, versions, assets ---
+  // The package with every version (assets and dependencies included); kNotFound when the
+  // repository or the package is missing (resource_type "repository" / "package").
+  virtual Result<PackageSnapshot> get_package(const RepositoryRef& repo,
+                                              const PackageKey& key) = 0;
+  // Packages of a repository ordered by (format, namespace, name), strictly after page.after
+  // (a package_cursor()), without versions. kNotFound when the repository is missing.
+  virtual Result<std::vector<Package>> list_packages(const RepositoryRef& repo,
+                                                     const PackageFilter& filter,
+                                                     const Page& page) = 0;
+  // Read-modify-write of one package in a single write transaction. `fn` receives the current
+  // snapshot (nullopt when the package does not exist) and returns the writes to apply, or an
+  // error that aborts the transaction with nothing written (returned as is). `fn` runs under the
+  // writer lock: it must be quick and must not call the store. Creating a package requires
+  // mutation.origin to be set (kInternal otherwise). kNotFound when the repository is missing.
+  using PackageMutator =
+      std::function<Result<PackageMutation>(const std::optional<PackageSnapshot>&)>;
+  virtual Result<MutationOutcome> mutate_package(const RepositoryRef& repo, const PackageKey& key,
+                                                 const PackageMutator& fn) = 0;
+  // Number of asset rows, in any repository, that reference blob `sha256`.
+  virtual Result<size_t> count_blob_references(const std::string& sha256) = 0;
+  // Sum of the sizes of the distinct blobs referenced by assets in the domain's repositories.
+  virtual Result<uint64_t> domain_asset_bytes(const std::string& owner,
+                                              const std::string& domain) = 0;
 };
 
 // The cursor list_repositories orders by; use the last entry's cursor as the next Page::after.
 std::string repository_cursor(const Repository& repo);
+// The cursor list_packages orders by.
+std::string package_cursor(const PackageKey& key);
 
 }  // namespace arca::store
