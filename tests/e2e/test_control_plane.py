@@ -218,8 +218,8 @@ class ControlPlaneTest(ArcaTestCase):
         self.assertEqual(sorted(r['name'] for r in resp['repositories']), ['pfx-one', 'pfx-two'])
         for r in resp['repositories']:
             self.check_repo(r, 'cp-repos', r['name'], summary=True)
-        all_mine = self.ok(self.ca.list_repositories())['repositories']
-        self.assertIn('nopfx-three', [r['name'] for r in all_mine])
+        all_mine = [r['name'] for p in self.all_pages(self.ca.list_repositories, 'repositories', 1000) for r in p]
+        self.assertIn('nopfx-three', all_mine)
 
     def test_upstreams(self):
         D = 'cp-repos'
@@ -576,7 +576,8 @@ class ControlPlaneTest(ArcaTestCase):
         D = 'cp-repos'
         c1, c2 = self.server.client(), self.server.client()
         cycles = []
-        for i in range(25):
+        pairs = 40
+        for i in range(pairs):
             x, y = 'cyc-x%02d' % i, 'cyc-y%02d' % i
             self.make_repos(D, [x, y])
             barrier = threading.Barrier(2)
@@ -603,8 +604,8 @@ class ControlPlaneTest(ArcaTestCase):
             else:
                 self.assertIn('ok', res)
                 self.assertTrue(set(res) <= {'ok', 'ValidationException', 'ConflictException'}, res)
-        self.assertEqual(cycles, [], 'concurrent UpdateRepository calls stored upstream cycles in %d of 25 pairs'
-                         % len(cycles))
+        self.assertEqual(cycles, [], 'concurrent UpdateRepository calls stored upstream cycles in %d of %d pairs'
+                         % (len(cycles), pairs))
 
     # ------------------------------------------------------------------ cross-account (account "other")
     def test_cross_account_isolation(self):
