@@ -150,7 +150,8 @@ class AuthTest(ArcaTestCase):
         rows = {r[0]: r for r in self.server.access_key_list()}
         self.assertIn(key, rows)
         self.assertEqual(rows[key][1:3], [self.owner, 'ci-bot'])
-        c = self.server.wait_key_usable(key, secret)
+        # the running server notices a key created offline within ~2 s
+        c = self.server.wait_key_usable(key, secret, timeout=4)
         self.assertIn('authdom', [d['name'] for d in c.list_domains()['domains']])
         self.assertEqual(c.describe_repository(domain='authdom', repository='authrepo')['repository']['name'],
                          'authrepo')

@@ -200,7 +200,7 @@ class BadInputTest(ArcaTestCase):
             while not stop.is_set():
                 t = time.monotonic()
                 try:
-                    r = self.server.healthz(timeout=3)
+                    r = self.server.healthz(timeout=5)
                     served.append((r.status, time.monotonic() - t))
                 except Exception as e:  # noqa: BLE001
                     errors.append(repr(e))
@@ -240,7 +240,7 @@ class BadInputTest(ArcaTestCase):
         self.assertGreater(cut_after, 1, 'cut off suspiciously early (%.1f s)' % cut_after)
         self.assertFalse(errors, errors)
         self.assertGreaterEqual(len(served), 3, served)
-        self.assertTrue(all(st == 200 and dt < 2.5 for st, dt in served), served)
+        self.assertTrue(all(st == 200 and dt < 5 for st, dt in served), served)
 
     def test_unknown_paths(self):
         for method, path in (('POST', '/v1/nonexistent'), ('GET', '/v1/domains/extra'),
