@@ -30,3 +30,4 @@ fi
 if ! command -v aws >/dev/null 2>&1; then
   echo "install-deps: aws CLI not found; end-to-end tests that need it will be skipped" >&2
 fi
+bash "$(dirname "${BASH_SOURCE[0]}")/install-npm-tools.sh" || echo "install-deps: pinned npm client tools not installed; the npm end-to-end tests will be skipped" >&2
