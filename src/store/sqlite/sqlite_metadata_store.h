@@ -84,6 +84,15 @@ class SqliteMetadataStore final : public MetadataStore {
   Status put_tags(const std::string& arn, const Tags& tags, size_t max_tags) override;
   Status remove_tags(const std::string& arn, const std::vector<std::string>& keys) override;
 
+  Result<PackageSnapshot> get_package(const RepositoryRef& repo, const PackageKey& key) override;
+  Result<std::vector<Package>> list_packages(const RepositoryRef& repo,
+                                             const PackageFilter& filter,
+                                             const Page& page) override;
+  Result<MutationOutcome> mutate_package(const RepositoryRef& repo, const PackageKey& key,
+                                         const PackageMutator& fn) override;
+  Result<size_t> count_blob_references(const std::string& sha256) override;
+  Result<uint64_t> domain_asset_bytes(const std::string& owner, const std::string& domain) override;
+
  private:
   using Connection = sqlite::Connection;
   using Transaction = sqlite::Transaction;

@@ -87,6 +87,82 @@ CREATE TABLE tags (
   PRIMARY KEY (arn, key)
 ) WITHOUT ROWID;
 )sql"},
+
+    {3, "packages, package versions, assets, dependencies, licenses, dist-tags", R"sql(
+-- One row per (repository, format, namespace, name); namespace is '' when the format has none.
+-- The unique index is also the listing order of list_packages.
+CREATE TABLE packages (
+  id              INTEGER PRIMARY KEY,
+  repository_id   INTEGER NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+  format          TEXT NOT NULL,
+  namespace       TEXT NOT NULL,
+  name            TEXT NOT NULL,
+  origin_publish  TEXT NOT NULL,
+  origin_upstream TEXT NOT NULL,
+  created_time    REAL NOT NULL,
+  UNIQUE (repository_id, format, namespace, name)
+);
+
+-- format_metadata is a BLOB: format-owned bytes, kept exactly (NULs, any encoding).
+CREATE TABLE package_versions (
+  id                        INTEGER PRIMARY KEY,
+  package_id                INTEGER NOT NULL REFERENCES packages (id) ON DELETE CASCADE,
+  version                   TEXT NOT NULL,
+  display_name              TEXT NOT NULL,
+  status                    TEXT NOT NULL,
+  revision                  TEXT NOT NULL,
+  published_time            REAL NOT NULL,
+  origin_type               TEXT NOT NULL,
+  entry_repository          TEXT NOT NULL,
+  entry_external_connection TEXT NOT NULL,
+  summary                   TEXT NOT NULL,
+  home_page                 TEXT NOT NULL,
+  source_code_repository    TEXT NOT NULL,
+  readme                    TEXT NOT NULL,
+  format_metadata           BLOB NOT NULL,
+  UNIQUE (package_id, version)
+);
+
+-- sha256 is the blob store key; its index answers "is this blob still referenced?".
+CREATE TABLE assets (
+  version_id INTEGER NOT NULL REFERENCES package_versions (id) ON DELETE CASCADE,
+  name       TEXT NOT NULL,
+  sha256     TEXT NOT NULL,
+  size       INTEGER NOT NULL,
+  md5        TEXT NOT NULL,
+  sha1       TEXT NOT NULL,
+  sha512     TEXT NOT NULL,
+  PRIMARY KEY (version_id, name)
+) WITHOUT ROWID;
+CREATE INDEX assets_by_sha256 ON assets (sha256);
+
+-- Dependencies and licenses keep the order they were given in (`position` ascending).
+CREATE TABLE dependencies (
+  version_id          INTEGER NOT NULL REFERENCES package_versions (id) ON DELETE CASCADE,
+  position            INTEGER NOT NULL,
+  namespace           TEXT NOT NULL,
+  package             TEXT NOT NULL,
+  dependency_type     TEXT NOT NULL,
+  version_requirement TEXT NOT NULL,
+  PRIMARY KEY (version_id, position)
+) WITHOUT ROWID;
+
+CREATE TABLE version_licenses (
+  version_id INTEGER NOT NULL REFERENCES package_versions (id) ON DELETE CASCADE,
+  position   INTEGER NOT NULL,
+  name       TEXT NOT NULL,
+  url        TEXT NOT NULL,
+  PRIMARY KEY (version_id, position)
+) WITHOUT ROWID;
+
+-- A tag may name a version that does not exist (whether that is allowed is the format's rule).
+CREATE TABLE dist_tags (
+  package_id INTEGER NOT NULL REFERENCES packages (id) ON DELETE CASCADE,
+  tag        TEXT NOT NULL,
+  version    TEXT NOT NULL,
+  PRIMARY KEY (package_id, tag)
+) WITHOUT ROWID;
+)sql"},
 };
 
 double now_seconds() {

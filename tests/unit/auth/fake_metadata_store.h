@@ -108,6 +108,26 @@ class FakeMetadataStore : public store::MetadataStore {
   Status remove_tags(const std::string&, const std::vector<std::string>&) override {
     return unsupported();
   }
+  Result<store::PackageSnapshot> get_package(const store::RepositoryRef&,
+                                             const store::PackageKey&) override {
+    return internal_error("not used");
+  }
+  Result<std::vector<store::Package>> list_packages(const store::RepositoryRef&,
+                                                    const store::PackageFilter&,
+                                                    const store::Page&) override {
+    return internal_error("not used");
+  }
+  Result<store::MutationOutcome> mutate_package(const store::RepositoryRef&,
+                                                const store::PackageKey&,
+                                                const PackageMutator&) override {
+    return internal_error("not used");
+  }
+  Result<size_t> count_blob_references(const std::string&) override {
+    return internal_error("not used");
+  }
+  Result<uint64_t> domain_asset_bytes(const std::string&, const std::string&) override {
+    return internal_error("not used");
+  }
 
   int list_access_keys_calls = 0;  // guarded by mu_
 
