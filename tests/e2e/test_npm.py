@@ -11,12 +11,11 @@ import json
 import os
 import shutil
 import tempfile
-import time
 
 from arca_harness import ArcaServer, ArcaTestCase, main
-from npm_util import (NODE, NpmLogin, PNPM_JS, YARN1_JS, YARN4_JS, CommandFailed, Http, node_require,
-                      npm_pack, quote_name, require_npm, require_tool, run, sha256, sri512, write_consumer,
-                      write_package)
+from npm_util import (NODE, PNPM_JS, YARN1_JS, YARN4_JS, Http, node_require,
+                      npm_pack, NpmLogin, require_npm, require_npm_served, require_tool,
+                      run, sha256, SkipsPerTest, sri512, write_consumer, write_package)
 
 DOMAIN = 'npm-e2e'
 REPO = 'main-repo'
@@ -27,9 +26,9 @@ CONSUMER_DEPS = {PLAIN: '^1.0.0', SCOPED: '1.0.0'}
 EXPECTED_ANSWERS = ['e2e-plain@1.0.0', '@corp/lib@1.0.0 e2e-plain@1.0.0']
 
 
-class NpmClientsTest(ArcaTestCase):
+class NpmClientsTest(SkipsPerTest, ArcaTestCase):
     @classmethod
-    def setUpClass(cls):
+    def setUpFixture(cls):
         require_npm()
         cls.server = ArcaServer('npm-clients')
         cls.addClassCleanup(cls.server.close)
@@ -39,6 +38,7 @@ class NpmClientsTest(ArcaTestCase):
         cls.ca.create_repository(domain=DOMAIN, repository=REPO)
         cls.login = NpmLogin(cls.server, DOMAIN, REPO, cls.server.workdir)
         cls.http = Http(cls.server.url + cls.login.path, cls.login.token)
+        require_npm_served(cls.http)
         cls.pkgroot = tempfile.mkdtemp(prefix='pkgs-', dir=cls.server.workdir)
         # The two packages every consumer below depends on; @corp/lib depends on e2e-plain.
         cls.plain_dir = write_package(cls.pkgroot, PLAIN, '1.0.0', description='A plain unscoped package')

@@ -10,17 +10,18 @@ import shutil
 import tempfile
 
 from arca_harness import ArcaServer, ArcaTestCase, main
-from npm_util import (Http, NpmLogin, blob_hashes, node_require, npm_inventory, npm_pack, require_npm, sha256, sri512,
-                      write_consumer, write_package)
+from npm_util import (blob_hashes, Http, node_require, npm_inventory, npm_pack, NpmLogin,
+                      require_npm, require_npm_served, sha256, SkipsPerTest, sri512, write_consumer,
+                      write_package)
 
 DOMAIN = 'npm-life'
 REPO = 'life'
 REPO2 = 'life-copy'
 
 
-class NpmLifecycleTest(ArcaTestCase):
+class NpmLifecycleTest(SkipsPerTest, ArcaTestCase):
     @classmethod
-    def setUpClass(cls):
+    def setUpFixture(cls):
         require_npm()
         cls.server = ArcaServer('npm-lifecycle')
         cls.addClassCleanup(cls.server.close)
@@ -31,6 +32,7 @@ class NpmLifecycleTest(ArcaTestCase):
         cls.ca.create_repository(domain=DOMAIN, repository=REPO2)
         cls.login = NpmLogin(cls.server, DOMAIN, REPO, cls.server.workdir)
         cls.http = Http(cls.server.url + cls.login.path, cls.login.token)
+        require_npm_served(cls.http)
         cls.pkgroot = tempfile.mkdtemp(prefix='pkgs-', dir=cls.server.workdir)
 
     # ------------------------------------------------------------------ helpers
