@@ -9,6 +9,7 @@
 
 #include "auth/principal.h"
 #include "core/control_plane.h"
+#include "core/packages.h"
 #include "http/message.h"
 #include "util/error.h"
 
@@ -18,6 +19,7 @@ struct OpContext {
   const http::Request& request;
   const auth::Principal& caller;
   core::ControlPlane& control;
+  core::Packages& packages;
   const std::string& public_url;
   boost::json::object body;
 
@@ -43,6 +45,8 @@ struct OpContext {
 
 using OpResult = Result<boost::json::object>;
 using OpFn = OpResult (*)(OpContext&);
+// An operation whose success is not a JSON document (GetPackageVersionAsset's raw payload).
+using RawOpFn = Result<http::Response> (*)(OpContext&);
 
 // Renders timestamps as restJson1 epoch seconds.
 inline boost::json::value epoch(double seconds) { return boost::json::value(seconds); }

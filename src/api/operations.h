@@ -12,7 +12,8 @@ struct Operation {
   std::string_view method;
   std::string_view path;
   std::string_view name;  // the model's operation name
-  OpFn fn;
+  OpFn fn = nullptr;
+  RawOpFn raw = nullptr;  // set instead of fn for raw-payload operations
 };
 
 // nullptr when no operation has this method and path.
@@ -37,5 +38,19 @@ OpResult disassociate_external_connection(OpContext&);
 OpResult tag_resource(OpContext&);
 OpResult untag_resource(OpContext&);
 OpResult list_tags_for_resource(OpContext&);
+OpResult list_packages(OpContext&);
+OpResult describe_package(OpContext&);
+OpResult delete_package(OpContext&);
+OpResult put_package_origin_configuration(OpContext&);
+OpResult list_package_versions(OpContext&);
+OpResult describe_package_version(OpContext&);
+OpResult list_package_version_assets(OpContext&);
+OpResult get_package_version_readme(OpContext&);
+OpResult list_package_version_dependencies(OpContext&);
+OpResult update_package_versions_status(OpContext&);
+OpResult delete_package_versions(OpContext&);
+OpResult dispose_package_versions(OpContext&);
+OpResult copy_package_versions(OpContext&);
+Result<http::Response> get_package_version_asset(OpContext&);
 
 }  // namespace arca::api

@@ -112,13 +112,15 @@ class ControlPlane {
                                               const std::string& domain,
                                               std::optional<int64_t> duration_seconds);
 
- private:
-  // Validates the domain name/owner, resolves the owner default, checks access.
+  // Validates the domain name/owner, resolves the owner default, checks the caller's access.
   Result<std::string> resolve_owner(const auth::Principal& caller,
                                     const std::optional<std::string>& owner,
                                     const std::string& domain, const char* action);
+  // The repository after validation and the access check for `action`.
   Result<store::Repository> load_repository(const auth::Principal& caller,
                                             const RepositoryInput& in, const char* action);
+
+ private:
   Status check_upstreams(const store::Repository& repo, const std::vector<std::string>& upstreams);
   Status validate_tags(const store::Tags& tags);
   Result<std::string> tag_target(const auth::Principal& caller, const std::string& arn,

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "formats/format_handler.h"
 #include "util/clock.h"
 #include "util/crypto.h"
 
@@ -76,40 +77,76 @@ http::Response json_error(int status, std::string_view message) {
   return r;
 }
 
-PackageEndpoints::PackageEndpoints(const auth::TokenService& tokens) : tokens_(tokens) {}
+PackageEndpoints::PackageEndpoints(const auth::TokenService& tokens, RepositoryResolver resolver,
+                                   std::string public_url)
+    : tokens_(tokens), resolver_(std::move(resolver)), public_url_(std::move(public_url)) {}
 
-http::BodyPolicy PackageEndpoints::body_policy(const http::Request&) const {
-  return {http::BodyMode::kBuffer, kMaxBodyBytes};
+void PackageEndpoints::add_format(std::string format, FormatHandler& handler) {
+  formats_[std::move(format)] = &handler;
+}
+
+FormatHandler* PackageEndpoints::find(const std::string& format) const {
+  auto it = formats_.find(format);
+  return it == formats_.end() ? nullptr : it->second;
 }
 
 namespace {
-http::Response unauthorized(std::string_view message) {
-  http::Response r = json_error(401, message);
+http::Response unauthorized(const FormatHandler* fmt, std::string_view message) {
+  http::Response r = fmt ? fmt->error(401, message) : json_error(401, message);
   r.headers.set("WWW-Authenticate", "Basic realm=\"arca\"");
   return r;
 }
+
+// The token's claims when the request carries a valid token for the endpoint's domain.
+Result<auth::TokenClaims> authenticate(const auth::TokenService& tokens, const http::Request& r,
+                                       const EndpointRef& ref) {
+  auto header = r.headers.get("Authorization");
+  auto token = header ? token_from_authorization(*header) : std::nullopt;
+  if (!token)
+    return Error{Code::kUnauthenticated,
+                 "Authentication required: present a token from GetAuthorizationToken as "
+                 "Bearer or as the Basic password"};
+  ARCA_ASSIGN_OR_RETURN(auto claims, tokens.verify(*token, now_epoch_seconds()));
+  if (claims.domain_name != ref.domain || claims.domain_owner != ref.owner)
+    return Error{Code::kPermissionDenied, "The authorization token was issued for domain " +
+                                              claims.domain_name + "-" + claims.domain_owner +
+                                              ", not " + ref.domain + "-" + ref.owner};
+  return claims;
+}
 }  // namespace
+
+// Token checks cost microseconds, so unauthenticated uploads are refused before their body is read.
+http::BodyPolicy PackageEndpoints::body_policy(const http::Request& head) const {
+  auto ref = parse_endpoint_path(head.path);
+  FormatHandler* fmt = ref ? find(ref->format) : nullptr;
+  if (!fmt || !authenticate(tokens_, head, *ref)) return {http::BodyMode::kReject, 0};
+  return fmt->body_policy(head, *ref);
+}
 
 http::Response PackageEndpoints::handle(http::Request& request) {
   auto ref = parse_endpoint_path(request.path);
   if (!ref) return json_error(404, "Not found: " + request.path);
-  auto header = request.headers.get("Authorization");
-  auto token = header ? token_from_authorization(*header) : std::nullopt;
-  if (!token)
-    return unauthorized("Authentication required: present a token from "
-                        "GetAuthorizationToken as Bearer or as the Basic password");
-  auto claims = tokens_.verify(*token, now_epoch_seconds());
-  if (!claims) return unauthorized(claims.error().message);
-  if (claims->domain_name != ref->domain || claims->domain_owner != ref->owner)
-    return json_error(403, "The authorization token was issued for domain " +
-                               claims->domain_name + "-" + claims->domain_owner + ", not " +
-                               ref->domain + "-" + ref->owner);
-  return json_error(404, "Package format '" + ref->format + "' is not served yet");
+  FormatHandler* fmt = find(ref->format);
+  auto claims = authenticate(tokens_, request, *ref);
+  if (!claims) {
+    if (claims.error().code == Code::kUnauthenticated)
+      return unauthorized(fmt, claims.error().message);
+    return fmt ? fmt->error(403, claims.error().message) : json_error(403, claims.error().message);
+  }
+  if (!fmt) return json_error(404, "Package format '" + ref->format + "' is not served");
+  auto repo = resolver_(claims->principal, *ref);
+  if (!repo) return fmt->error(http_status(repo.error().code), repo.error().message);
+  RequestContext ctx{*ref, claims->principal, *repo,
+                     public_url_ + "/" + ref->format + "/d/" + ref->domain + "-" + ref->owner +
+                         "/" + ref->repository + "/"};
+  return fmt->handle(request, ctx);
 }
 
-http::Response PackageEndpoints::transport_error(const http::Request&, int status,
+http::Response PackageEndpoints::transport_error(const http::Request& head, int status,
                                                  std::string message) const {
-  return json_error(status, message);
+  auto ref = parse_endpoint_path(head.path);
+  FormatHandler* fmt = ref ? find(ref->format) : nullptr;
+  return fmt ? fmt->error(status, message) : json_error(status, message);
 }
 
 }  // namespace arca::formats

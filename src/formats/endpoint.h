@@ -3,12 +3,15 @@
 // path-style address, authenticates the CodeArtifact authorization token however the client
 // presents it, and hands the request to the format's handler. Formats are added by later issues;
 // until one is registered its paths answer a JSON 404.
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "auth/token.h"
 #include "http/message.h"
+#include "store/package_types.h"
 
 namespace arca::formats {
 
@@ -28,18 +31,31 @@ std::optional<EndpointRef> parse_endpoint_path(std::string_view raw_path);
 // (cargo). nullopt when the header holds none.
 std::optional<std::string> token_from_authorization(std::string_view header);
 
+class FormatHandler;
+
 class PackageEndpoints {
  public:
-  static constexpr uint64_t kMaxBodyBytes = 1 << 20;
+  // Resolves the repository an endpoint names for the token's caller (core::Packages::repository).
+  using RepositoryResolver = std::function<Result<store::RepositoryRef>(
+      const auth::Principal&, const EndpointRef&)>;
 
-  explicit PackageEndpoints(const auth::TokenService& tokens);
+  PackageEndpoints(const auth::TokenService& tokens, RepositoryResolver resolver,
+                   std::string public_url);
+
+  // Registers the handler of one format ("npm", ...); the handler must outlive this object.
+  void add_format(std::string format, FormatHandler& handler);
 
   http::BodyPolicy body_policy(const http::Request& head) const;
   http::Response handle(http::Request& request);
   http::Response transport_error(const http::Request& head, int status, std::string message) const;
 
  private:
+  FormatHandler* find(const std::string& format) const;
+
   const auth::TokenService& tokens_;
+  RepositoryResolver resolver_;
+  std::string public_url_;
+  std::map<std::string, FormatHandler*> formats_;
 };
 
 // A JSON error body {"error": message} with `status`: the shape npm and most clients print.

@@ -14,6 +14,7 @@
 #include "auth/token.h"
 #include "blob/fs/fs_blob_store.h"
 #include "core/control_plane.h"
+#include "core/packages.h"
 #include "formats/endpoint.h"
 #include "http/server.h"
 #include "store/sqlite/sqlite_metadata_store.h"
@@ -72,6 +73,7 @@ struct App::Impl final : http::Handler {
   std::unique_ptr<auth::KeyCache> keys;
   std::unique_ptr<auth::TokenService> tokens;
   std::unique_ptr<core::ControlPlane> control;
+  std::unique_ptr<core::Packages> packages_core;
   std::unique_ptr<api::ControlApi> control_api;
   std::unique_ptr<formats::PackageEndpoints> packages;
   std::unique_ptr<http::Server> http;
@@ -134,6 +136,7 @@ Result<std::unique_ptr<App>> App::open(config::Config config) {
   ARCA_TRY(m.keys->reload());
   m.tokens = std::make_unique<auth::TokenService>(*m.keyring, *m.keys);
   m.control = std::make_unique<core::ControlPlane>(*m.store, m.config, *m.tokens);
+  m.packages_core = std::make_unique<core::Packages>(*m.store, *m.blobs, *m.control);
   return app;
 }
 
@@ -159,8 +162,14 @@ Result<std::string> App::start() {
           std::to_string(port);
   }
   while (!url.empty() && url.back() == '/') url.pop_back();
-  m.control_api = std::make_unique<api::ControlApi>(*m.control, *m.keys, url);
-  m.packages = std::make_unique<formats::PackageEndpoints>(*m.tokens);
+  m.control_api = std::make_unique<api::ControlApi>(*m.control, *m.packages_core, *m.keys, url);
+  core::Packages& pk = *m.packages_core;
+  m.packages = std::make_unique<formats::PackageEndpoints>(
+      *m.tokens,
+      [&pk](const auth::Principal& caller, const formats::EndpointRef& ref) {
+        return pk.repository(caller, ref.owner, ref.domain, ref.repository);
+      },
+      url);
   m.refresher = std::make_unique<KeyRefresher>(*m.keys);
   return url;
 }

@@ -1,0 +1,300 @@
+// Packages: identity, revisions, and the package-manager side (publish, tags, downloads).
+#include "core/packages.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "core/access.h"
+#include "core/validate.h"
+#include "util/clock.h"
+#include "util/crypto.h"
+
+namespace arca::core {
+
+bool is_listable(std::string_view s) { return s == status::kPublished; }
+bool is_downloadable(std::string_view s) {
+  return s == status::kPublished || s == status::kUnlisted;
+}
+
+namespace {
+
+// §1.5: namespace / name / version are 1–255 chars of [^#/\s], and never control characters.
+Status validate_identity_part(std::string_view field, std::string_view v) {
+  if (v.empty() || v.size() > 255)
+    return field_error(field, v, "Member must have length between 1 and 255");
+  for (char c : v)
+    if (c == '#' || c == '/' || std::isspace(static_cast<unsigned char>(c)))
+      return field_error(field, v, "Member must satisfy regular expression pattern: [^#/\\s]+");
+  if (has_control_chars(v))
+    return field_error(field, v, "Member must not contain control characters");
+  return {};
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// PEP 503: lowercase, and runs of '.', '-', '_' become a single '-'.
+std::string pep503(std::string_view s) {
+  std::string out;
+  bool in_run = false;
+  for (char c : s) {
+    if (c == '.' || c == '-' || c == '_') {
+      if (!in_run) out += '-';
+      in_run = true;
+    } else {
+      out += char(std::tolower(static_cast<unsigned char>(c)));
+      in_run = false;
+    }
+  }
+  return out;
+}
+
+enum class NamespaceRule { kOptional, kRequired, kForbidden };
+
+NamespaceRule namespace_rule(std::string_view format) {
+  if (format == "maven" || format == "swift" || format == "generic") return NamespaceRule::kRequired;
+  if (format == "npm") return NamespaceRule::kOptional;
+  return NamespaceRule::kForbidden;
+}
+
+}  // namespace
+
+Status validate_version_string(std::string_view field, std::string_view version) {
+  return validate_identity_part(field, version);
+}
+
+Result<store::PackageKey> make_package_key(std::string_view format, std::string_view ns,
+                                           std::string_view name) {
+  ARCA_TRY(validate_format("format", format));
+  ARCA_TRY(validate_identity_part("package", name));
+  NamespaceRule rule = namespace_rule(format);
+  if (!ns.empty()) ARCA_TRY(validate_identity_part("namespace", ns));
+  if (rule == NamespaceRule::kRequired && ns.empty())
+    return invalid_argument("A namespace is required for " + std::string(format) + " packages");
+  if (rule == NamespaceRule::kForbidden && !ns.empty())
+    return invalid_argument("A namespace must not be given for " + std::string(format) +
+                            " packages");
+  store::PackageKey key{std::string(format), std::string(ns), std::string(name)};
+  if (format == "pypi") key.name = pep503(name);
+  if (format == "nuget") key.name = lower(name);
+  if (format == "swift") {
+    key.namespace_ = lower(ns);
+    key.name = lower(name);
+  }
+  return key;
+}
+
+std::string compute_revision(const store::PackageVersion& v) {
+  crypto::Hasher h(crypto::Algo::kSha256);
+  auto field = [&h](std::string_view s) {
+    h.update(std::to_string(s.size()));
+    h.update(":");
+    h.update(s);
+  };
+  field(v.version);
+  for (const auto& a : v.assets) {
+    field(a.name);
+    field(a.sha256);
+  }
+  field(v.format_metadata);
+  field(v.summary);
+  field(v.home_page);
+  field(v.source_code_repository);
+  field(v.readme);
+  return crypto::base64_encode(h.finish());
+}
+
+Packages::Packages(store::MetadataStore& store, blob::BlobStore& blobs, ControlPlane& control)
+    : store_(store), blobs_(blobs), control_(control) {}
+
+void Packages::add_listener(Listener listener) {
+  std::lock_guard lock(listeners_mu_);
+  listeners_.push_back(std::move(listener));
+}
+
+Result<store::MutationOutcome> Packages::mutate(const store::RepositoryRef& repo,
+                                                const store::PackageKey& key,
+                                                const store::MetadataStore::PackageMutator& fn) {
+  ARCA_ASSIGN_OR_RETURN(auto outcome, store_.mutate_package(repo, key, fn));
+  reclaim(outcome.unreferenced_blobs);
+  notify(repo, key);
+  return outcome;
+}
+
+void Packages::notify(const store::RepositoryRef& repo, const store::PackageKey& key) {
+  std::vector<Listener> listeners;
+  {
+    std::lock_guard lock(listeners_mu_);
+    listeners = listeners_;
+  }
+  for (const auto& l : listeners) l(repo, key);
+}
+
+// Removes blobs no asset references. Holding blob_gc_mu_ here and in publish() between checking
+// that a version's blobs exist and committing the version means a reference is never committed
+// to a blob that was just removed.
+void Packages::reclaim(const std::vector<std::string>& keys) {
+  if (keys.empty()) return;
+  std::lock_guard lock(blob_gc_mu_);
+  for (const auto& k : keys) {
+    auto refs = store_.count_blob_references(k);
+    if (refs && *refs == 0) (void)blobs_.remove(k);
+  }
+}
+
+Result<store::RepositoryRef> Packages::repository(const auth::Principal& caller,
+                                                  const std::string& owner,
+                                                  const std::string& domain,
+                                                  const std::string& repo) {
+  RepositoryInput in{owner, domain, repo};
+  ARCA_ASSIGN_OR_RETURN(auto r, control_.load_repository(caller, in, "ReadFromRepository"));
+  return store::RepositoryRef{r.domain_owner, r.domain_name, r.name};
+}
+
+Result<store::PackageSnapshot> Packages::read(const store::RepositoryRef& repo,
+                                              const store::PackageKey& key) {
+  return store_.get_package(repo, key);
+}
+
+Result<std::unique_ptr<blob::BlobWriter>> Packages::begin_blob() { return blobs_.begin_write(); }
+
+Result<std::unique_ptr<blob::BlobReader>> Packages::open_blob(const std::string& sha256,
+                                                              uint64_t offset) {
+  return blobs_.open(sha256, offset);
+}
+
+namespace {
+const store::PackageVersion* find_version(const store::PackageSnapshot& s, std::string_view v) {
+  for (const auto& pv : s.versions)
+    if (pv.version == v) return &pv;
+  return nullptr;
+}
+
+std::string package_display(const store::PackageKey& key) {
+  if (key.namespace_.empty()) return key.name;
+  return key.namespace_ + "/" + key.name;
+}
+}  // namespace
+
+Result<store::PackageVersion> Packages::publish(const store::RepositoryRef& repo,
+                                                const store::PackageKey& key, NewVersion input) {
+  store::PackageVersion& v = input.version;
+  ARCA_TRY(validate_version_string("version", v.version));
+  v.status = input.unfinished ? status::kUnfinished : status::kPublished;
+  v.published_time = now_epoch();
+  v.origin_type = "INTERNAL";
+  v.entry_repository = repo.repository;
+  v.entry_external_connection.clear();
+  v.revision = compute_revision(v);
+  std::lock_guard gc(blob_gc_mu_);
+  for (const auto& a : v.assets)
+    if (!blobs_.stat(a.sha256))
+      return unavailable("Asset " + a.name + " is no longer stored; retry the publish");
+  auto outcome = store_.mutate_package(
+      repo, key,
+      [&](const std::optional<store::PackageSnapshot>& snap) -> Result<store::PackageMutation> {
+        store::PackageMutation m;
+        if (!snap) m.origin = store::OriginRestrictions{"ALLOW", "BLOCK"};
+        if (snap && find_version(*snap, v.version))
+          return already_exists("package-version", v.version,
+                                "Version " + v.version + " of package " + package_display(key) +
+                                    " already exists in repository " + repo.repository);
+        m.upsert_versions.push_back(v);
+        m.dist_tags = input.dist_tags;
+        return m;
+      });
+  if (!outcome) return outcome.error();
+  notify(repo, key);
+  return v;
+}
+
+Status Packages::set_dist_tags(const store::RepositoryRef& repo, const store::PackageKey& key,
+                               const std::map<std::string, std::optional<std::string>>& changes) {
+  auto r = mutate(repo, key, [&](const std::optional<store::PackageSnapshot>& snap)
+                                 -> Result<store::PackageMutation> {
+    if (!snap) return not_found("package", package_display(key), "Package not found");
+    for (const auto& [tag, version] : changes)
+      if (version && !find_version(*snap, *version))
+        return not_found("package-version", *version, "Version " + *version + " not found");
+    store::PackageMutation m;
+    m.dist_tags = changes;
+    return m;
+  });
+  if (!r) return r.error();
+  return {};
+}
+
+Status Packages::update_version(const store::RepositoryRef& repo, const store::PackageKey& key,
+                                const std::string& version,
+                                const std::function<Status(store::PackageVersion&)>& edit) {
+  auto r = mutate(repo, key, [&](const std::optional<store::PackageSnapshot>& snap)
+                                 -> Result<store::PackageMutation> {
+    const store::PackageVersion* cur = snap ? find_version(*snap, version) : nullptr;
+    if (!cur) return not_found("package-version", version, "Version " + version + " not found");
+    store::PackageVersion v = *cur;
+    ARCA_TRY(edit(v));
+    v.revision = compute_revision(v);
+    store::PackageMutation m;
+    m.upsert_versions.push_back(std::move(v));
+    return m;
+  });
+  if (!r) return r.error();
+  return {};
+}
+
+Status Packages::remove_versions(const store::RepositoryRef& repo, const store::PackageKey& key,
+                                 const std::vector<std::string>& versions) {
+  auto r = mutate(repo, key, [&](const std::optional<store::PackageSnapshot>& snap)
+                                 -> Result<store::PackageMutation> {
+    if (!snap) return not_found("package", package_display(key), "Package not found");
+    store::PackageMutation m;
+    size_t remaining = snap->versions.size();
+    for (const auto& v : versions) {
+      if (!find_version(*snap, v))
+        return not_found("package-version", v, "Version " + v + " not found");
+      m.delete_versions.push_back(v);
+      --remaining;
+    }
+    for (const auto& [tag, target] : snap->package.dist_tags)
+      if (std::find(versions.begin(), versions.end(), target) != versions.end())
+        m.dist_tags[tag] = std::nullopt;
+    m.delete_package = remaining == 0;
+    return m;
+  });
+  if (!r) return r.error();
+  return {};
+}
+
+Status Packages::remove_package(const store::RepositoryRef& repo, const store::PackageKey& key) {
+  auto r = mutate(repo, key, [&](const std::optional<store::PackageSnapshot>& snap)
+                                 -> Result<store::PackageMutation> {
+    if (!snap) return not_found("package", package_display(key), "Package not found");
+    store::PackageMutation m;
+    m.delete_package = true;
+    return m;
+  });
+  if (!r) return r.error();
+  return {};
+}
+
+Result<AssetHandle> Packages::open_asset(const store::RepositoryRef& repo,
+                                         const store::PackageKey& key,
+                                         const std::string& version,
+                                         const std::string& asset_name) {
+  ARCA_ASSIGN_OR_RETURN(auto snap, store_.get_package(repo, key));
+  const store::PackageVersion* v = find_version(snap, version);
+  if (!v || !is_downloadable(v->status))
+    return not_found("package-version", version, "Version " + version + " not found");
+  for (const auto& a : v->assets)
+    if (a.name == asset_name) {
+      AssetHandle h{*v, a, blobs_.local_path(a.sha256)};
+      h.version.assets.clear();
+      return h;
+    }
+  return not_found("asset", asset_name, "Asset " + asset_name + " not found");
+}
+
+}  // namespace arca::core

@@ -1,0 +1,193 @@
+#pragma once
+// The rules of packages and package versions (reference §3, §4): identity and normalization,
+// statuses and what package managers see, revisions, publish semantics, batch operations, copy.
+// Formats (formats/<fmt>/) and the control plane (api/) both go through this class; neither
+// touches the store or the blob store directly.
+//
+// Thread safety: callable from any blocking-pool thread; writes to one package are serialized by
+// the store's mutate_package transaction.
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "blob/blob_store.h"
+#include "core/control_plane.h"
+#include "store/metadata_store.h"
+
+namespace arca::core {
+
+namespace status {
+inline constexpr const char* kPublished = "Published";
+inline constexpr const char* kUnfinished = "Unfinished";
+inline constexpr const char* kUnlisted = "Unlisted";
+inline constexpr const char* kArchived = "Archived";
+inline constexpr const char* kDisposed = "Disposed";
+inline constexpr const char* kDeleted = "Deleted";
+}  // namespace status
+
+// Shown in package managers' version lists (packument, simple page, ...): Published only.
+bool is_listable(std::string_view status);
+// Assets downloadable: Published and Unlisted.
+bool is_downloadable(std::string_view status);
+
+// Validates (§1.5) and normalizes (§3) a package identity for `format`. `namespace_` may be empty.
+// Errors name the members "format", "namespace", "package".
+Result<store::PackageKey> make_package_key(std::string_view format, std::string_view namespace_,
+                                           std::string_view name);
+Status validate_version_string(std::string_view field, std::string_view version);
+
+// A revision: base64 of SHA-256 over the version's assets and metadata (§4.4).
+std::string compute_revision(const store::PackageVersion& v);
+
+// A version a package manager publishes: metadata and already-committed assets. Core fills
+// status (Published unless `unfinished`), revision, published_time and origin.
+struct NewVersion {
+  store::PackageVersion version;
+  bool unfinished = false;
+  // Tags to set (or remove, nullopt) in the same transaction, e.g. npm's "latest".
+  std::map<std::string, std::optional<std::string>> dist_tags;
+};
+
+struct AssetHandle {
+  store::PackageVersion version;  // without other versions' data
+  store::Asset asset;
+  std::optional<std::string> local_path;  // for sendfile, when the blob store has one
+};
+
+// Per-version result of a batch operation (§4.3).
+struct VersionError {
+  std::string code;  // ALREADY_EXISTS MISMATCHED_REVISION MISMATCHED_STATUS NOT_ALLOWED NOT_FOUND SKIPPED
+  std::string message;
+};
+struct VersionSuccess {
+  std::string revision;
+  std::string status;
+};
+struct BatchResult {
+  std::map<std::string, VersionSuccess> successful;
+  std::map<std::string, VersionError> failed;
+};
+
+struct BatchRequest {
+  std::vector<std::string> versions;
+  std::map<std::string, std::string> version_revisions;  // version -> expected revision
+  std::optional<std::string> expected_status;
+};
+
+struct VersionListFilter {
+  std::optional<std::string> status;
+  std::optional<std::string> origin_type;
+  bool sort_by_published_time = false;
+};
+
+struct VersionPage {
+  store::PackageKey key;
+  std::string default_display_version;  // empty when none
+  std::vector<store::PackageVersion> versions;
+  std::string next_token;
+};
+
+// Addresses a package through the control plane.
+struct PackageInput {
+  RepositoryInput repository;
+  std::string format;
+  std::string namespace_;  // empty = none
+  std::string package;
+};
+
+class Packages {
+ public:
+  Packages(store::MetadataStore& store, blob::BlobStore& blobs, ControlPlane& control);
+
+  // Called after every successful write to a package (cache invalidation).
+  using Listener = std::function<void(const store::RepositoryRef&, const store::PackageKey&)>;
+  void add_listener(Listener listener);
+
+  // ---- package-manager side: the caller was authenticated by an authorization token ----
+  // The repository addressed by a package endpoint; kNotFound; kPermissionDenied when the
+  // caller's account does not own the domain.
+  Result<store::RepositoryRef> repository(const auth::Principal& caller, const std::string& owner,
+                                          const std::string& domain, const std::string& repo);
+  Result<store::PackageSnapshot> read(const store::RepositoryRef& repo,
+                                      const store::PackageKey& key);
+  Result<std::unique_ptr<blob::BlobWriter>> begin_blob();
+  Result<std::unique_ptr<blob::BlobReader>> open_blob(const std::string& sha256, uint64_t offset);
+  // Publishes a version that must not exist yet in any status (kAlreadyExists otherwise, whose
+  // message formats may show). A new package gets origin publish=ALLOW, upstream=BLOCK.
+  Result<store::PackageVersion> publish(const store::RepositoryRef& repo,
+                                        const store::PackageKey& key, NewVersion input);
+  // Sets/removes tags; setting a tag to a version that is absent is kNotFound.
+  Status set_dist_tags(const store::RepositoryRef& repo, const store::PackageKey& key,
+                       const std::map<std::string, std::optional<std::string>>& changes);
+  // Edits one version's metadata in place (npm deprecate); the revision is recomputed.
+  Status update_version(const store::RepositoryRef& repo, const store::PackageKey& key,
+                        const std::string& version,
+                        const std::function<Status(store::PackageVersion&)>& edit);
+  // Removes versions (npm unpublish); removing the last one removes the package.
+  Status remove_versions(const store::RepositoryRef& repo, const store::PackageKey& key,
+                         const std::vector<std::string>& versions);
+  Status remove_package(const store::RepositoryRef& repo, const store::PackageKey& key);
+  // An asset of a downloadable version; kNotFound otherwise (Archived, Disposed, Unfinished).
+  Result<AssetHandle> open_asset(const store::RepositoryRef& repo, const store::PackageKey& key,
+                                 const std::string& version, const std::string& asset_name);
+
+  // ---- control plane: caller access checked against the domain owner ----
+  Result<store::Package> describe_package(const auth::Principal& caller, const PackageInput& in);
+  Result<PageOf<store::Package>> list_packages(const auth::Principal& caller,
+                                               const RepositoryInput& repo,
+                                               const store::PackageFilter& filter,
+                                               const ListParams& p);
+  Result<store::Package> delete_package(const auth::Principal& caller, const PackageInput& in);
+  Result<VersionPage> list_versions(const auth::Principal& caller, const PackageInput& in,
+                                    const VersionListFilter& filter, const ListParams& p);
+  Result<store::PackageVersion> describe_version(const auth::Principal& caller,
+                                                 const PackageInput& in,
+                                                 const std::string& version);
+  Result<AssetHandle> get_asset(const auth::Principal& caller, const PackageInput& in,
+                                const std::string& version, const std::string& asset,
+                                const std::optional<std::string>& revision);
+  Result<BatchResult> update_status(const auth::Principal& caller, const PackageInput& in,
+                                    const BatchRequest& req, const std::string& target_status);
+  Result<BatchResult> delete_versions(const auth::Principal& caller, const PackageInput& in,
+                                      const BatchRequest& req);
+  Result<BatchResult> dispose_versions(const auth::Principal& caller, const PackageInput& in,
+                                       const BatchRequest& req);
+  Result<BatchResult> copy_versions(const auth::Principal& caller, const PackageInput& source,
+                                    const std::string& destination_repository,
+                                    const BatchRequest& req, bool allow_overwrite,
+                                    bool include_from_upstream);
+  Result<store::OriginRestrictions> put_origin_configuration(
+      const auth::Principal& caller, const PackageInput& in,
+      const store::OriginRestrictions& restrictions);
+
+ private:
+  // Decides one version's fate inside a batch: appends writes to the mutation and a success or
+  // failure to the result.
+  using VersionDecider = std::function<void(const store::PackageSnapshot&,
+                                            const store::PackageVersion&,
+                                            store::PackageMutation&, BatchResult&)>;
+  Result<BatchResult> run_batch(const auth::Principal& caller, const PackageInput& in,
+                                const BatchRequest& req, const char* action,
+                                const VersionDecider& decide);
+  Result<std::pair<store::RepositoryRef, store::PackageKey>> resolve(const auth::Principal& caller,
+                                                                     const PackageInput& in,
+                                                                     const char* action);
+  Result<store::MutationOutcome> mutate(const store::RepositoryRef& repo,
+                                        const store::PackageKey& key,
+                                        const store::MetadataStore::PackageMutator& fn);
+  void reclaim(const std::vector<std::string>& blobs);
+  void notify(const store::RepositoryRef& repo, const store::PackageKey& key);
+
+  store::MetadataStore& store_;
+  blob::BlobStore& blobs_;
+  ControlPlane& control_;
+  std::mutex blob_gc_mu_;  // see reclaim()
+  std::mutex listeners_mu_;
+  std::vector<Listener> listeners_;
+};
+
+}  // namespace arca::core
