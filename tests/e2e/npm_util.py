@@ -9,6 +9,7 @@ variables are removed.
 """
 
 import base64
+import copy
 import gzip
 import hashlib
 import io
@@ -63,6 +64,9 @@ class SkipsPerTest:
     def setUp(self):
         if self.skip_reason:
             self.skipTest(self.skip_reason)
+        # Each test gets its own HOME and npm cache (same registry and token as the class login).
+        if isinstance(getattr(type(self), 'login', None), NpmLogin):
+            self.login = type(self).login.clone()
 
 
 def require_npm():
@@ -158,6 +162,7 @@ class NpmLogin:
         self.server = server
         self.domain = domain
         self.repository = repository
+        self.parent_dir = parent_dir
         self.home = tempfile.mkdtemp(prefix='npm-home-', dir=parent_dir)
         self.env = client_env(self.home)
         args = ['codeartifact', 'login', '--tool', 'npm', '--domain', domain, '--repository', repository]
@@ -185,6 +190,15 @@ class NpmLogin:
                                  % self.npmrc_text)
         # registry path relative to the server, e.g. /npm/d/dom-123456789012/repo/
         self.path = urllib.parse.urlsplit(self.registry).path
+
+    def clone(self):
+        """The same login in a fresh HOME (its own ~/.npmrc copy, npm cache and config dirs)."""
+        c = copy.copy(self)
+        c.home = tempfile.mkdtemp(prefix='npm-home-', dir=self.parent_dir)
+        c.env = client_env(c.home)
+        with open(os.path.join(c.home, '.npmrc'), 'w') as f:
+            f.write(self.npmrc_text)
+        return c
 
     def env_for_aws(self):
         keep = ('npm_config_userconfig', 'npm_config_globalconfig', 'npm_config_cache',
