@@ -28,7 +28,9 @@ int serve(const ServeFlags& f) {
                 (*app)->bootstrap().credentials_path.c_str());
   auto url = (*app)->start();
   if (!url) return fail(url.error());
-  std::printf("arca: listening on %s\n", url->c_str());
+  std::printf("arca: listening on %s\n", url->listen.c_str());
+  if (url->public_url != url->listen)
+    std::printf("arca: public URL %s\n", url->public_url.c_str());
   std::fflush(stdout);
   (*app)->run(/*handle_signals=*/true);
   return 0;

@@ -6,6 +6,7 @@
 // Access (until resource policies exist): a caller may act only on domains its own account owns;
 // another account's domain answers AccessDeniedException, as AWS does without a policy.
 // Thread safety: stateless beyond its collaborators; callable from any blocking-pool thread.
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -129,6 +130,9 @@ class ControlPlane {
   store::MetadataStore& store_;
   const config::Config& config_;
   const auth::TokenService& tokens_;
+  // Serializes upstream-list changes so the cycle check and the write are one step. Within one
+  // node this is exact; several nodes on one database need a database lock here (issue K).
+  std::mutex upstreams_mu_;
 };
 
 // The external connection names CodeArtifact defines, with their package format ("" if unknown).

@@ -103,7 +103,11 @@ Result<store::Repository> ControlPlane::update_repository(const auth::Principal&
                                                           const store::RepositoryUpdate& update) {
   ARCA_ASSIGN_OR_RETURN(store::Repository r, load_repository(caller, in, "UpdateRepository"));
   if (update.description) ARCA_TRY(validate_description("description", *update.description));
-  if (update.upstreams) ARCA_TRY(check_upstreams(r, *update.upstreams));
+  std::unique_lock lock(upstreams_mu_, std::defer_lock);
+  if (update.upstreams) {
+    lock.lock();
+    ARCA_TRY(check_upstreams(r, *update.upstreams));
+  }
   return store_.update_repository(r.domain_owner, r.domain_name, r.name, update);
 }
 

@@ -142,7 +142,7 @@ Result<std::unique_ptr<App>> App::open(config::Config config) {
 
 const auth::BootstrapResult& App::bootstrap() const { return impl_->bootstrap; }
 
-Result<std::string> App::start() {
+Result<App::Urls> App::start() {
   Impl& m = *impl_;
   std::error_code ec;
   fs::create_directories(m.dir.spool(), ec);
@@ -155,13 +155,13 @@ Result<std::string> App::start() {
   opts.access_log = m.config.access_log;
   m.http = std::make_unique<http::Server>(opts, m);
   ARCA_ASSIGN_OR_RETURN(uint16_t port, m.http->start());
-  std::string url = m.config.public_url;
-  if (url.empty()) {
-    bool v6 = m.config.listen_host.find(':') != std::string::npos;
-    url = "http://" + (v6 ? "[" + m.config.listen_host + "]" : m.config.listen_host) + ":" +
-          std::to_string(port);
-  }
+  bool v6 = m.config.listen_host.find(':') != std::string::npos;
+  Urls urls;
+  urls.listen = "http://" + (v6 ? "[" + m.config.listen_host + "]" : m.config.listen_host) + ":" +
+                std::to_string(port);
+  std::string url = m.config.public_url.empty() ? urls.listen : m.config.public_url;
   while (!url.empty() && url.back() == '/') url.pop_back();
+  urls.public_url = url;
   m.control_api = std::make_unique<api::ControlApi>(*m.control, *m.packages_core, *m.keys, url);
   core::Packages& pk = *m.packages_core;
   m.packages = std::make_unique<formats::PackageEndpoints>(
@@ -171,7 +171,7 @@ Result<std::string> App::start() {
       },
       url);
   m.refresher = std::make_unique<KeyRefresher>(*m.keys);
-  return url;
+  return urls;
 }
 
 void App::run(bool handle_signals) { impl_->http->run(handle_signals); }

@@ -31,8 +31,12 @@ class App {
   ~App();
 
   const auth::BootstrapResult& bootstrap() const;
-  // Binds the listener; returns the public URL (configured, or derived from the bound address).
-  Result<std::string> start();
+  struct Urls {
+    std::string listen;  // http://HOST:PORT actually bound (the port is real even for port 0)
+    std::string public_url;  // what endpoints advertise: configured, else `listen`
+  };
+  // Binds the listener.
+  Result<Urls> start();
   // Serves until SIGTERM/SIGINT (when handle_signals) or stop(); returns after the drain.
   void run(bool handle_signals);
   void stop();
