@@ -85,7 +85,9 @@ class MetadataStore {
                                                const RepositoryUpdate& update) = 0;
   // kNotFound. Removes it from other repositories' upstream lists (their remaining upstreams keep
   // their order) and removes its tags (every ARN ending in ":OWNER:repository/DOMAIN/NAME").
-  // Returns the repository as it was before the delete.
+  // Returns the repository as it was before the delete. Its packages, versions, assets and
+  // dist-tags go with it; the blobs this leaves unreferenced are not reported (a blob sweep finds
+  // them with count_blob_references).
   virtual Result<Repository> delete_repository(const std::string& owner, const std::string& domain,
                                                const std::string& name) = 0;
   // kNotFound; kAlreadyExists if the repository already has this connection; kQuotaExceeded if
@@ -115,10 +117,15 @@ class MetadataStore {
   // --- packages, versions, assets ---
   // The package with every version (assets and dependencies included); kNotFound when the
   // repository or the package is missing (resource_type "repository" / "package").
-  virtual Result<PackageSnapshot> get_package(const RepositoryRef& repo,
-                                              const PackageKey& key) = 0;
+  // Versions are ordered by the byte order of the version string (not by semver), assets by name;
+  // dependencies and licenses keep the order they were written in. Every string and
+  // format_metadata round-trip byte for byte (NULs, any encoding).
+  virtual Result<PackageSnapshot> get_package(const RepositoryRef& repo, const PackageKey& key) = 0;
   // Packages of a repository ordered by (format, namespace, name), strictly after page.after
   // (a package_cursor()), without versions. kNotFound when the repository is missing.
+  // Listed packages carry their dist_tags. Pagination as list_repositories (kInvalidArgument for
+  // a cursor package_cursor() did not make). Prefix filters are literal and case-sensitive ('%'
+  // and '_' are plain); an empty prefix filters nothing.
   virtual Result<std::vector<Package>> list_packages(const RepositoryRef& repo,
                                                      const PackageFilter& filter,
                                                      const Page& page) = 0;
@@ -127,13 +134,27 @@ class MetadataStore {
   // error that aborts the transaction with nothing written (returned as is). `fn` runs under the
   // writer lock: it must be quick and must not call the store. Creating a package requires
   // mutation.origin to be set (kInternal otherwise). kNotFound when the repository is missing.
+  //
+  // `fn` is called exactly once, or not at all when the repository is missing. The writes apply
+  // in this order: delete_package; then the origin (creating the package if it is missing and the
+  // mutation sets origin, upsert_versions or dist_tags); delete_versions (names that do not exist
+  // are ignored); upsert_versions (a version also in delete_versions ends up as upserted);
+  // dist_tags. A mutation with nothing to write for a missing package succeeds and creates
+  // nothing. A created package's created_time is the store's clock (system_clock, milliseconds).
+  // Dist-tags are never changed implicitly: a tag may name a version that does not exist.
+  // A version listed twice in upsert_versions, or an asset name repeated within one version, is
+  // kInternal (a caller bug). MutationOutcome::package_existed tells whether the package existed
+  // before the mutation; unreferenced_blobs (sorted, unique) holds the keys of asset rows this
+  // mutation removed or replaced that no asset row references after it.
   using PackageMutator =
       std::function<Result<PackageMutation>(const std::optional<PackageSnapshot>&)>;
   virtual Result<MutationOutcome> mutate_package(const RepositoryRef& repo, const PackageKey& key,
                                                  const PackageMutator& fn) = 0;
-  // Number of asset rows, in any repository, that reference blob `sha256`.
+  // Number of asset rows, in any repository, that reference blob `sha256` (whatever the
+  // versions' status).
   virtual Result<size_t> count_blob_references(const std::string& sha256) = 0;
-  // Sum of the sizes of the distinct blobs referenced by assets in the domain's repositories.
+  // Sum of the sizes of the distinct blobs referenced by assets in the domain's repositories
+  // (whatever the versions' status). kNotFound when the domain is missing.
   virtual Result<uint64_t> domain_asset_bytes(const std::string& owner,
                                               const std::string& domain) = 0;
 };

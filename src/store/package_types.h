@@ -39,7 +39,7 @@ struct OriginRestrictions {
 struct Package {
   PackageKey key;
   OriginRestrictions origin;
-  Timestamp created_time = 0;
+  Timestamp created_time = 0;  // set by the store when mutate_package creates the package
   // Format-owned named pointers to versions (npm dist-tags): tag -> version.
   std::map<std::string, std::string> dist_tags;
 };
@@ -94,8 +94,9 @@ struct PackageSnapshot {
 };
 
 // The writes a mutate_package callback asks for; applied atomically after it returns.
+// The order in which the members apply is documented at MetadataStore::mutate_package.
 struct PackageMutation {
-  bool delete_package = false;        // removes the package, its versions, tags and assets
+  bool delete_package = false;               // removes the package, its versions, tags and assets
   std::optional<OriginRestrictions> origin;  // creates the package if it is missing
   std::vector<PackageVersion> upsert_versions;  // insert or replace (assets and deps replaced)
   std::vector<std::string> delete_versions;
@@ -112,10 +113,10 @@ struct MutationOutcome {
 // Filters of ListPackages (prefix filters, as CodeArtifact's `namespace` and `package-prefix`).
 struct PackageFilter {
   std::optional<std::string> format;
-  std::optional<std::string> namespace_prefix;
-  std::string name_prefix;
-  std::optional<std::string> publish;   // ALLOW | BLOCK
-  std::optional<std::string> upstream;  // ALLOW | BLOCK
+  std::optional<std::string> namespace_prefix;  // literal prefix; "" filters nothing
+  std::string name_prefix;                      // literal prefix; "" filters nothing
+  std::optional<std::string> publish;           // ALLOW | BLOCK
+  std::optional<std::string> upstream;          // ALLOW | BLOCK
 };
 
 }  // namespace arca::store

@@ -85,8 +85,7 @@ class SqliteMetadataStore final : public MetadataStore {
   Status remove_tags(const std::string& arn, const std::vector<std::string>& keys) override;
 
   Result<PackageSnapshot> get_package(const RepositoryRef& repo, const PackageKey& key) override;
-  Result<std::vector<Package>> list_packages(const RepositoryRef& repo,
-                                             const PackageFilter& filter,
+  Result<std::vector<Package>> list_packages(const RepositoryRef& repo, const PackageFilter& filter,
                                              const Page& page) override;
   Result<MutationOutcome> mutate_package(const RepositoryRef& repo, const PackageKey& key,
                                          const PackageMutator& fn) override;
