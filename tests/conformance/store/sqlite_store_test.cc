@@ -141,6 +141,47 @@ TEST_F(SqliteStoreTest, OpeningAnOlderDatabaseUpgradesIt) {
   EXPECT_TRUE(s->create_domain(make_domain(kOwner, "d"), 10));
 }
 
+TEST_F(SqliteStoreTest, UpgradedRepositoryHoldsPackagesAndDeletingItLeavesNoRows) {
+  {
+    auto conn = sqlite::Connection::open(db_path(), {});
+    ASSERT_TRUE(conn);
+    ASSERT_TRUE(sqlite::migrate(**conn, sqlite::builtin_migrations().first(2)));
+  }
+  const RepositoryRef repo{kOwner, "d", "r"};
+  {
+    auto s = open_store();
+    ASSERT_NE(s, nullptr);
+    ASSERT_TRUE(s->create_domain(make_domain(kOwner, "d"), 10));
+    ASSERT_TRUE(s->create_repository(make_repository(kOwner, "d", "r"), 10));
+  }
+  // Re-open an upgraded file, as a restarted server would.
+  auto s = open_store();
+  ASSERT_NE(s, nullptr);
+  PackageVersion v;
+  v.version = "1.0.0";
+  v.assets = {Asset{"a.tgz", std::string(64, 'a'), 3, "", "", ""}};
+  v.dependencies = {Dependency{"", "dep", "dependencies", "^1"}};
+  v.licenses = {License{"MIT", ""}};
+  auto created = s->mutate_package(repo, PackageKey{"npm", "", "p"},
+                                   [&](const std::optional<PackageSnapshot>&) {
+                                     PackageMutation m;
+                                     m.origin = OriginRestrictions{};
+                                     m.upsert_versions = {v};
+                                     m.dist_tags = {{"latest", "1.0.0"}};
+                                     return Result<PackageMutation>(m);
+                                   });
+  ASSERT_TRUE(created) << created.error().message;
+  const char* tables[] = {"packages",     "package_versions", "assets",
+                          "dependencies", "version_licenses", "dist_tags"};
+  for (const char* t : tables) {
+    EXPECT_EQ(query_one(db_path(), std::string("SELECT count(*) FROM ") + t), "1") << t;
+  }
+  ASSERT_TRUE(s->delete_repository(kOwner, "d", "r"));
+  for (const char* t : tables) {
+    EXPECT_EQ(query_one(db_path(), std::string("SELECT count(*) FROM ") + t), "0") << t;
+  }
+}
+
 TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerVersion) {
   { ASSERT_NE(open_store(), nullptr); }
   EXPECT_EQ(query_one(db_path(), "INSERT INTO schema_migrations VALUES (99, 'future', 0)"), "");
