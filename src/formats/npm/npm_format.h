@@ -1,0 +1,71 @@
+#pragma once
+// The npm registry protocol (reference codeartifact.md §8.2, clients.md §3.1) over core::Packages:
+// packuments, version manifests, tarballs, publish, deprecate/unpublish by document PUT,
+// dist-tags, whoami, ping and search. Registered as format "npm" on PackageEndpoints.
+//
+// Thread safety: handle() runs concurrently on the blocking pool; the only shared state is the
+// packument cache, which guards itself.
+#include <memory>
+#include <string>
+
+#include "core/packages.h"
+#include "formats/format_handler.h"
+#include "formats/npm/npm_names.h"
+#include "formats/npm/packument_cache.h"
+#include "formats/npm/publish_document.h"
+
+namespace arca::formats::npm {
+
+struct NpmOptions {
+  uint64_t max_publish_bytes = uint64_t(2) << 30;  // PUT {name} body (base64 tarball inside)
+  uint64_t max_small_body_bytes = 1u << 20;        // dist-tag and other writes
+  uint64_t packument_cache_bytes = 64u << 20;
+  ParseLimits parse_limits;
+  size_t max_search_scan = 2000;  // packages examined by one search
+};
+
+class NpmFormat final : public FormatHandler {
+ public:
+  explicit NpmFormat(core::Packages& packages, NpmOptions options = {});
+
+  http::BodyPolicy body_policy(const http::Request& head,
+                               const EndpointRef& endpoint) const override;
+  http::Response handle(http::Request& request, const RequestContext& context) override;
+
+ private:
+  http::Response dispatch(http::Request& request, const RequestContext& ctx, const Route& route);
+
+  // Reads (npm_reads.cc).
+  http::Response get_packument(const http::Request& request, const RequestContext& ctx,
+                               const NpmName& name);
+  http::Response get_version(const RequestContext& ctx, const NpmName& name,
+                             const std::string& version_or_tag);
+  http::Response get_tarball(const http::Request& request, const RequestContext& ctx,
+                             const NpmName& name, const std::string& file);
+
+  // Writes (npm_publish.cc).
+  http::Response put_document(const http::Request& request, const RequestContext& ctx,
+                              const NpmName& name);
+  http::Response publish(const RequestContext& ctx, const NpmName& name,
+                         const PublishDocument& doc, std::unique_ptr<blob::BlobWriter> writer);
+  http::Response update_metadata(const RequestContext& ctx, const NpmName& name,
+                                 const PublishDocument& doc);
+  http::Response delete_package(const RequestContext& ctx, const NpmName& name);
+  http::Response delete_tarball(const RequestContext& ctx, const NpmName& name,
+                                const std::string& file);
+
+  // dist-tags (npm_dist_tags.cc).
+  http::Response dist_tags(const http::Request& request, const RequestContext& ctx,
+                           const Route& route);
+
+  // whoami, ping, search, login (npm_misc.cc).
+  http::Response search(const http::Request& request, const RequestContext& ctx);
+
+  Result<store::PackageKey> key_of(const NpmName& name) const;
+
+  core::Packages& packages_;
+  NpmOptions options_;
+  std::shared_ptr<PackumentCache> cache_;
+};
+
+}  // namespace arca::formats::npm

@@ -1,0 +1,58 @@
+#pragma once
+// An in-memory LRU of serialized packuments, bounded by bytes. Entries are dropped for a package
+// whenever core::Packages reports a write to it. An entry is only a cache: the store is the truth.
+//
+// Thread safety: all methods may be called concurrently (one mutex, never held during I/O).
+#include <atomic>
+#include <cstdint>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "store/package_types.h"
+
+namespace arca::formats::npm {
+
+struct CachedDocument {
+  std::string body;
+  std::string etag;  // quoted strong validator
+};
+
+class PackumentCache {
+ public:
+  explicit PackumentCache(uint64_t max_bytes) : max_bytes_(max_bytes) {}
+
+  // The package's cache key.
+  static std::string key(const store::RepositoryRef& repo, const store::PackageKey& pkg);
+
+  // A generation to pass to put(): a put whose package was invalidated since is ignored, so a
+  // document rendered from a snapshot read before a write is never cached after it.
+  uint64_t generation() const { return generation_.load(); }
+
+  std::shared_ptr<const CachedDocument> get(const std::string& key, const std::string& variant);
+  void put(const std::string& key, const std::string& variant, uint64_t generation,
+           std::shared_ptr<const CachedDocument> doc);
+  void invalidate(const std::string& key);
+  uint64_t bytes() const;
+
+ private:
+  struct Entry {
+    std::map<std::string, std::shared_ptr<const CachedDocument>> variants;
+    uint64_t bytes = 0;
+    std::list<std::string>::iterator lru;
+  };
+  void evict_locked();
+
+  const uint64_t max_bytes_;
+  std::atomic<uint64_t> generation_{0};
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, Entry> entries_;
+  std::list<std::string> lru_;  // most recent first
+  uint64_t bytes_ = 0;
+};
+
+}  // namespace arca::formats::npm
