@@ -19,7 +19,8 @@ Result<json::object> parse_body(const std::string& body) {
   opts.max_depth = 32;
   boost::system::error_code ec;
   json::value v = json::parse(body, ec, {}, opts);
-  if (ec) return invalid_argument("Request body is not valid JSON: " + ec.message(), "CANNOT_PARSE");
+  if (ec)
+    return invalid_argument("Request body is not valid JSON: " + ec.message(), "CANNOT_PARSE");
   if (!v.is_object()) return invalid_argument("Request body must be a JSON object", "CANNOT_PARSE");
   return std::move(v.get_object());
 }

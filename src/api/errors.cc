@@ -8,16 +8,24 @@ std::string aws_error_type(const Error& e) {
   if (!e.aws_type.empty()) return e.aws_type;
   switch (e.code) {
     case Code::kInvalidArgument:
-    case Code::kTooLarge: return "ValidationException";
-    case Code::kNotFound: return "ResourceNotFoundException";
+    case Code::kTooLarge:
+      return "ValidationException";
+    case Code::kNotFound:
+      return "ResourceNotFoundException";
     case Code::kAlreadyExists:
-    case Code::kFailedPrecondition: return "ConflictException";
-    case Code::kQuotaExceeded: return "ServiceQuotaExceededException";
-    case Code::kUnauthenticated: return "UnrecognizedClientException";
-    case Code::kPermissionDenied: return "AccessDeniedException";
-    case Code::kThrottled: return "ThrottlingException";
+    case Code::kFailedPrecondition:
+      return "ConflictException";
+    case Code::kQuotaExceeded:
+      return "ServiceQuotaExceededException";
+    case Code::kUnauthenticated:
+      return "UnrecognizedClientException";
+    case Code::kPermissionDenied:
+      return "AccessDeniedException";
+    case Code::kThrottled:
+      return "ThrottlingException";
     case Code::kUnavailable:
-    case Code::kInternal: return "InternalServerException";
+    case Code::kInternal:
+      return "InternalServerException";
   }
   return "InternalServerException";
 }

@@ -35,7 +35,8 @@ Result<std::optional<int64_t>> OpContext::query_int(std::string_view wire,
 Result<std::optional<std::string>> OpContext::body_string(std::string_view member) const {
   auto* v = body.if_contains(member);
   if (!v || v->is_null()) return std::optional<std::string>();
-  if (!v->is_string()) return core::field_error(member, json::serialize(*v), "Member must be a string");
+  if (!v->is_string())
+    return core::field_error(member, json::serialize(*v), "Member must be a string");
   return std::optional<std::string>(std::string(v->get_string()));
 }
 
@@ -52,7 +53,8 @@ Result<store::Tags> OpContext::body_tags(std::string_view member) const {
   store::Tags tags;
   auto* v = body.if_contains(member);
   if (!v || v->is_null()) return tags;
-  if (!v->is_array()) return core::field_error(member, json::serialize(*v), "Member must be a list");
+  if (!v->is_array())
+    return core::field_error(member, json::serialize(*v), "Member must be a list");
   if (v->get_array().size() > 200)
     return core::field_error(member, std::to_string(v->get_array().size()) + " tags",
                              "Member must have length less than or equal to 200");
@@ -72,7 +74,8 @@ Result<std::optional<std::vector<std::string>>> OpContext::body_string_list(
     std::string_view member, std::string_view field) const {
   auto* v = body.if_contains(member);
   if (!v || v->is_null()) return std::optional<std::vector<std::string>>();
-  if (!v->is_array()) return core::field_error(member, json::serialize(*v), "Member must be a list");
+  if (!v->is_array())
+    return core::field_error(member, json::serialize(*v), "Member must be a list");
   std::vector<std::string> out;
   for (const auto& e : v->get_array()) {
     const json::value* s = &e;

@@ -34,8 +34,8 @@ struct OpContext {
   // The restJson1 TagList: [{"key": .., "value": ..}, ...].
   Result<store::Tags> body_tags(std::string_view member) const;
   // A list of strings, or of objects whose `field` is a string (e.g. upstreams' repositoryName).
-  Result<std::optional<std::vector<std::string>>> body_string_list(std::string_view member,
-                                                                   std::string_view field = {}) const;
+  Result<std::optional<std::vector<std::string>>> body_string_list(
+      std::string_view member, std::string_view field = {}) const;
 
   // Common bindings: domain + domain-owner (+ repository).
   Result<core::RepositoryInput> repository_input() const;

@@ -42,8 +42,8 @@ OpResult list_domains(OpContext& c) {
 OpResult get_authorization_token(OpContext& c) {
   ARCA_ASSIGN_OR_RETURN(std::string name, c.required_query("domain", "domain"));
   ARCA_ASSIGN_OR_RETURN(auto duration, c.query_int("duration", "durationSeconds"));
-  ARCA_ASSIGN_OR_RETURN(auto t, c.control.get_authorization_token(c.caller, c.domain_owner(),
-                                                                  name, duration));
+  ARCA_ASSIGN_OR_RETURN(
+      auto t, c.control.get_authorization_token(c.caller, c.domain_owner(), name, duration));
   return json::object{{"authorizationToken", t.token}, {"expiration", t.expiration}};
 }
 

@@ -90,9 +90,12 @@ Result<core::BatchRequest> batch_request(OpContext& c) {
   ARCA_ASSIGN_OR_RETURN(auto versions, c.body_string_list("versions"));
   if (versions) req.versions = std::move(*versions);
   if (auto* vr = c.body.if_contains("versionRevisions"); vr && !vr->is_null()) {
-    if (!vr->is_object()) return core::field_error("versionRevisions", json::serialize(*vr), "Member must be a map");
+    if (!vr->is_object())
+      return core::field_error("versionRevisions", json::serialize(*vr), "Member must be a map");
     for (const auto& [k, v] : vr->get_object()) {
-      if (!v.is_string()) return core::field_error("versionRevisions", json::serialize(v), "Member values must be strings");
+      if (!v.is_string())
+        return core::field_error("versionRevisions", json::serialize(v),
+                                 "Member values must be strings");
       req.version_revisions[std::string(k)] = std::string(v.get_string());
     }
   }
@@ -112,7 +115,8 @@ json::object batch_result(const core::BatchResult& r) {
 Result<std::optional<bool>> body_bool(OpContext& c, std::string_view member) {
   auto* v = c.body.if_contains(member);
   if (!v || v->is_null()) return std::optional<bool>();
-  if (!v->is_bool()) return core::field_error(member, json::serialize(*v), "Member must be a boolean");
+  if (!v->is_bool())
+    return core::field_error(member, json::serialize(*v), "Member must be a boolean");
   return std::optional<bool>(v->get_bool());
 }
 
@@ -172,7 +176,8 @@ OpResult list_package_versions(OpContext& c) {
   f.origin_type = c.query("originType");
   if (auto s = c.query("sortBy")) {
     if (*s != "PUBLISHED_TIME")
-      return core::field_error("sortBy", *s, "Member must satisfy enum value set: [PUBLISHED_TIME]");
+      return core::field_error("sortBy", *s,
+                               "Member must satisfy enum value set: [PUBLISHED_TIME]");
     f.sort_by_published_time = true;
   }
   ARCA_ASSIGN_OR_RETURN(auto page, c.packages.list_versions(c.caller, in, f, p));
@@ -266,13 +271,14 @@ OpResult dispose_package_versions(OpContext& c) {
 
 OpResult copy_package_versions(OpContext& c) {
   ARCA_ASSIGN_OR_RETURN(auto in, package_input(c, "source-repository"));
-  ARCA_ASSIGN_OR_RETURN(auto dest, c.required_query("destination-repository", "destinationRepository"));
+  ARCA_ASSIGN_OR_RETURN(auto dest,
+                        c.required_query("destination-repository", "destinationRepository"));
   ARCA_ASSIGN_OR_RETURN(auto req, batch_request(c));
   ARCA_ASSIGN_OR_RETURN(auto overwrite, body_bool(c, "allowOverwrite"));
   ARCA_ASSIGN_OR_RETURN(auto upstream, body_bool(c, "includeFromUpstream"));
-  ARCA_ASSIGN_OR_RETURN(auto r, c.packages.copy_versions(c.caller, in, dest, req,
-                                                        overwrite.value_or(false),
-                                                        upstream.value_or(false)));
+  ARCA_ASSIGN_OR_RETURN(auto r,
+                        c.packages.copy_versions(c.caller, in, dest, req, overwrite.value_or(false),
+                                                 upstream.value_or(false)));
   return batch_result(r);
 }
 
@@ -280,7 +286,8 @@ Result<http::Response> get_package_version_asset(OpContext& c) {
   ARCA_ASSIGN_OR_RETURN(auto in, package_input(c));
   ARCA_ASSIGN_OR_RETURN(auto version, c.required_query("version", "packageVersion"));
   ARCA_ASSIGN_OR_RETURN(auto asset, c.required_query("asset", "asset"));
-  ARCA_ASSIGN_OR_RETURN(auto h, c.packages.get_asset(c.caller, in, version, asset, c.query("revision")));
+  ARCA_ASSIGN_OR_RETURN(auto h,
+                        c.packages.get_asset(c.caller, in, version, asset, c.query("revision")));
   http::Response r;
   r.headers.set("Content-Type", "application/octet-stream");
   r.headers.set("X-AssetName", h.asset.name);

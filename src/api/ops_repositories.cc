@@ -25,8 +25,9 @@ OpResult create_repository(OpContext& c) {
   ARCA_ASSIGN_OR_RETURN(auto description, c.body_string("description"));
   ARCA_ASSIGN_OR_RETURN(auto upstreams, c.body_string_list("upstreams", "repositoryName"));
   ARCA_ASSIGN_OR_RETURN(auto tags, c.body_tags("tags"));
-  ARCA_ASSIGN_OR_RETURN(auto r, c.control.create_repository(c.caller, in, description.value_or(""),
-                                                            upstreams.value_or(std::vector<std::string>{}), tags));
+  ARCA_ASSIGN_OR_RETURN(
+      auto r, c.control.create_repository(c.caller, in, description.value_or(""),
+                                          upstreams.value_or(std::vector<std::string>{}), tags));
   return repository_result(c, r);
 }
 
@@ -61,10 +62,10 @@ OpResult list_repositories(OpContext& c) {
 OpResult list_repositories_in_domain(OpContext& c) {
   ARCA_ASSIGN_OR_RETURN(std::string domain, c.required_query("domain", "domain"));
   ARCA_ASSIGN_OR_RETURN(auto p, c.list_params());
-  ARCA_ASSIGN_OR_RETURN(auto page, c.control.list_repositories_in_domain(
-                                       c.caller, c.domain_owner(), domain,
-                                       c.query("administrator-account"),
-                                       c.query("repository-prefix").value_or(""), p));
+  ARCA_ASSIGN_OR_RETURN(auto page,
+                        c.control.list_repositories_in_domain(
+                            c.caller, c.domain_owner(), domain, c.query("administrator-account"),
+                            c.query("repository-prefix").value_or(""), p));
   return repository_page(c, page);
 }
 
@@ -72,8 +73,10 @@ OpResult get_repository_endpoint(OpContext& c) {
   ARCA_ASSIGN_OR_RETURN(auto in, c.repository_input());
   ARCA_ASSIGN_OR_RETURN(std::string format, c.required_query("format", "format"));
   if (auto t = c.query("endpointType"); t && *t != "ipv4" && *t != "dualstack")
-    return core::field_error("endpointType", *t, "Member must satisfy enum value set: [dualstack, ipv4]");
-  ARCA_ASSIGN_OR_RETURN(auto url, c.control.repository_endpoint(c.caller, in, format, c.public_url));
+    return core::field_error("endpointType", *t,
+                             "Member must satisfy enum value set: [dualstack, ipv4]");
+  ARCA_ASSIGN_OR_RETURN(auto url,
+                        c.control.repository_endpoint(c.caller, in, format, c.public_url));
   return json::object{{"repositoryEndpoint", url}};
 }
 

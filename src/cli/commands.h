@@ -1,7 +1,6 @@
 #pragma once
 // The `arca` subcommands. Each registers itself on the CLI11 app and writes its exit code.
 #include <CLI/CLI.hpp>
-
 #include <string>
 
 #include "util/error.h"

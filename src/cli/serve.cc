@@ -29,8 +29,7 @@ int serve(const ServeFlags& f) {
   auto url = (*app)->start();
   if (!url) return fail(url.error());
   std::printf("arca: listening on %s\n", url->listen.c_str());
-  if (url->public_url != url->listen)
-    std::printf("arca: public URL %s\n", url->public_url.c_str());
+  if (url->public_url != url->listen) std::printf("arca: public URL %s\n", url->public_url.c_str());
   std::fflush(stdout);
   (*app)->run(/*handle_signals=*/true);
   return 0;

@@ -1,7 +1,8 @@
 #include "config/config.h"
 
-#include <cstdlib>
 #include <toml++/toml.h>
+
+#include <cstdlib>
 
 namespace arca::config {
 namespace {
@@ -20,13 +21,15 @@ Status apply_duration(const toml::node* node, const char* key, std::chrono::seco
 
 Status apply_server(const toml::table& t, Config& c) {
   if (auto v = t["data_dir"].value<std::string>()) c.data_dir = *v;
-  if (auto v = t["listen"].value<std::string>()) ARCA_TRY(parse_listen(*v, c.listen_host, c.listen_port));
+  if (auto v = t["listen"].value<std::string>())
+    ARCA_TRY(parse_listen(*v, c.listen_host, c.listen_port));
   if (auto v = t["public_url"].value<std::string>()) c.public_url = *v;
   if (auto v = t["region"].value<std::string>()) c.region = *v;
   if (auto v = t["io_threads"].value<int64_t>()) c.io_threads = unsigned(*v);
   if (auto v = t["blocking_threads"].value<int64_t>()) c.blocking_threads = unsigned(*v);
   if (auto v = t["access_log"].value<bool>()) c.access_log = *v;
-  if (auto v = t["max_domains_per_account"].value<int64_t>()) c.max_domains_per_account = size_t(*v);
+  if (auto v = t["max_domains_per_account"].value<int64_t>())
+    c.max_domains_per_account = size_t(*v);
   if (auto v = t["max_repositories_per_domain"].value<int64_t>())
     c.max_repositories_per_domain = size_t(*v);
   return {};
@@ -118,7 +121,8 @@ Result<Config> load(const std::string& path) {
     ARCA_TRY(apply_connections(root, c));
   }
   if (const char* v = std::getenv("ARCA_DATA_DIR")) c.data_dir = v;
-  if (const char* v = std::getenv("ARCA_LISTEN")) ARCA_TRY(parse_listen(v, c.listen_host, c.listen_port));
+  if (const char* v = std::getenv("ARCA_LISTEN"))
+    ARCA_TRY(parse_listen(v, c.listen_host, c.listen_port));
   if (const char* v = std::getenv("ARCA_PUBLIC_URL")) c.public_url = v;
   if (const char* v = std::getenv("ARCA_REGION")) c.region = v;
   return c;

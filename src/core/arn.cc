@@ -9,10 +9,10 @@ std::string domain_arn(std::string_view region, std::string_view owner, std::str
          std::string(domain);
 }
 
-std::string repository_arn(std::string_view region, std::string_view owner,
-                           std::string_view domain, std::string_view repository) {
-  return "arn:aws:codeartifact:" + std::string(region) + ":" + std::string(owner) +
-         ":repository/" + std::string(domain) + "/" + std::string(repository);
+std::string repository_arn(std::string_view region, std::string_view owner, std::string_view domain,
+                           std::string_view repository) {
+  return "arn:aws:codeartifact:" + std::string(region) + ":" + std::string(owner) + ":repository/" +
+         std::string(domain) + "/" + std::string(repository);
 }
 
 std::optional<ResourceRef> parse_resource_arn(std::string_view arn) {

@@ -7,8 +7,8 @@
 namespace arca::core {
 
 std::string domain_arn(std::string_view region, std::string_view owner, std::string_view domain);
-std::string repository_arn(std::string_view region, std::string_view owner,
-                           std::string_view domain, std::string_view repository);
+std::string repository_arn(std::string_view region, std::string_view owner, std::string_view domain,
+                           std::string_view repository);
 
 // A parsed domain or repository ARN (the taggable resources of this issue).
 struct ResourceRef {

@@ -85,9 +85,8 @@ class ControlPlane {
       const std::string& domain, const std::optional<std::string>& administrator,
       const std::string& prefix, const ListParams& p);
   // `{public_url}/{format}/d/{domain}-{owner}/{repository}/`, always ending in '/'.
-  Result<std::string> repository_endpoint(const auth::Principal& caller,
-                                          const RepositoryInput& in, const std::string& format,
-                                          const std::string& public_url);
+  Result<std::string> repository_endpoint(const auth::Principal& caller, const RepositoryInput& in,
+                                          const std::string& format, const std::string& public_url);
   Result<store::Repository> associate_external_connection(const auth::Principal& caller,
                                                           const RepositoryInput& in,
                                                           const std::string& connection);

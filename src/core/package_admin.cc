@@ -27,7 +27,8 @@ Result<size_t> page_start(const ListParams& p, size_t& limit) {
   size_t offset = 0;
   for (char c : cursor) {
     if (c < '0' || c > '9' || offset > 1'000'000'000)
-      return field_error("nextToken", *p.next_token, "Member must be a token returned by a previous call");
+      return field_error("nextToken", *p.next_token,
+                         "Member must be a token returned by a previous call");
     offset = offset * 10 + size_t(c - '0');
   }
   return offset;
@@ -79,15 +80,15 @@ Result<store::Package> Packages::delete_package(const auth::Principal& caller,
                                                 const PackageInput& in) {
   ARCA_ASSIGN_OR_RETURN(auto rk, resolve(caller, in, "DeletePackage"));
   store::Package deleted;
-  ARCA_TRY(mutate(rk.first, rk.second,
-                  [&](const std::optional<store::PackageSnapshot>& snap)
-                      -> Result<store::PackageMutation> {
-                    if (!snap) return not_found("package", in.package, "Package not found");
-                    deleted = snap->package;
-                    store::PackageMutation m;
-                    m.delete_package = true;
-                    return m;
-                  }));
+  ARCA_TRY(mutate(
+      rk.first, rk.second,
+      [&](const std::optional<store::PackageSnapshot>& snap) -> Result<store::PackageMutation> {
+        if (!snap) return not_found("package", in.package, "Package not found");
+        deleted = snap->package;
+        store::PackageMutation m;
+        m.delete_package = true;
+        return m;
+      }));
   return deleted;
 }
 
@@ -97,12 +98,13 @@ Result<store::OriginRestrictions> Packages::put_origin_configuration(
   ARCA_TRY(validate_restriction("restrictions.publish", restrictions.publish));
   ARCA_TRY(validate_restriction("restrictions.upstream", restrictions.upstream));
   ARCA_ASSIGN_OR_RETURN(auto rk, resolve(caller, in, "PutPackageOriginConfiguration"));
-  ARCA_TRY(mutate(rk.first, rk.second,
-                  [&](const std::optional<store::PackageSnapshot>&) -> Result<store::PackageMutation> {
-                    store::PackageMutation m;
-                    m.origin = restrictions;
-                    return m;
-                  }));
+  ARCA_TRY(
+      mutate(rk.first, rk.second,
+             [&](const std::optional<store::PackageSnapshot>&) -> Result<store::PackageMutation> {
+               store::PackageMutation m;
+               m.origin = restrictions;
+               return m;
+             }));
   return restrictions;
 }
 
@@ -119,8 +121,7 @@ std::string default_display_version(const store::PackageSnapshot& snap) {
 }  // namespace
 
 Result<VersionPage> Packages::list_versions(const auth::Principal& caller, const PackageInput& in,
-                                            const VersionListFilter& filter,
-                                            const ListParams& p) {
+                                            const VersionListFilter& filter, const ListParams& p) {
   size_t limit = 0;
   ARCA_ASSIGN_OR_RETURN(size_t offset, page_start(p, limit));
   ARCA_ASSIGN_OR_RETURN(auto rk, resolve(caller, in, "ListPackageVersions"));

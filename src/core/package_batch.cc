@@ -50,8 +50,8 @@ std::optional<VersionError> check_version(const store::PackageSnapshot& snap,
                                                  ", expected status: " + *req.expected_status};
   auto rev = req.version_revisions.find(version);
   if (rev != req.version_revisions.end() && rev->second != v->revision)
-    return VersionError{"MISMATCHED_REVISION", "current revision: " + v->revision +
-                                                   ", expected revision: " + rev->second};
+    return VersionError{"MISMATCHED_REVISION",
+                        "current revision: " + v->revision + ", expected revision: " + rev->second};
   return std::nullopt;
 }
 
@@ -72,25 +72,25 @@ Result<BatchResult> Packages::run_batch(const auth::Principal& caller, const Pac
   ARCA_ASSIGN_OR_RETURN(auto versions, requested_versions(req));
   ARCA_ASSIGN_OR_RETURN(auto rk, resolve(caller, in, action));
   BatchResult result;
-  ARCA_TRY(mutate(rk.first, rk.second,
-                  [&](const std::optional<store::PackageSnapshot>& snap)
-                      -> Result<store::PackageMutation> {
-                    if (!snap) return not_found("package", in.package, "Package " + in.package + " not found");
-                    result = {};
-                    store::PackageMutation m;
-                    for (const auto& v : versions) {
-                      if (auto err = check_version(*snap, v, req)) {
-                        result.failed[v] = *err;
-                        continue;
-                      }
-                      decide(*snap, *find_version(*snap, v), m, result);
-                    }
-                    if (!result.failed.empty()) {
-                      fail_all(result, versions);
-                      return store::PackageMutation{};
-                    }
-                    return m;
-                  }));
+  ARCA_TRY(mutate(
+      rk.first, rk.second,
+      [&](const std::optional<store::PackageSnapshot>& snap) -> Result<store::PackageMutation> {
+        if (!snap) return not_found("package", in.package, "Package " + in.package + " not found");
+        result = {};
+        store::PackageMutation m;
+        for (const auto& v : versions) {
+          if (auto err = check_version(*snap, v, req)) {
+            result.failed[v] = *err;
+            continue;
+          }
+          decide(*snap, *find_version(*snap, v), m, result);
+        }
+        if (!result.failed.empty()) {
+          fail_all(result, versions);
+          return store::PackageMutation{};
+        }
+        return m;
+      }));
   return result;
 }
 
@@ -105,8 +105,9 @@ Result<BatchResult> Packages::update_status(const auth::Principal& caller, const
                    [&](const store::PackageSnapshot&, const store::PackageVersion& v,
                        store::PackageMutation& m, BatchResult& r) {
                      if (v.status == status::kDisposed) {
-                       r.failed[v.version] = {"NOT_ALLOWED", "version " + v.version +
-                                                                 " is Disposed and cannot change status"};
+                       r.failed[v.version] = {
+                           "NOT_ALLOWED",
+                           "version " + v.version + " is Disposed and cannot change status"};
                        return;
                      }
                      store::PackageVersion changed = v;
@@ -116,8 +117,8 @@ Result<BatchResult> Packages::update_status(const auth::Principal& caller, const
                    });
 }
 
-Result<BatchResult> Packages::delete_versions(const auth::Principal& caller,
-                                              const PackageInput& in, const BatchRequest& req) {
+Result<BatchResult> Packages::delete_versions(const auth::Principal& caller, const PackageInput& in,
+                                              const BatchRequest& req) {
   return run_batch(caller, in, req, "DeletePackageVersions",
                    [&](const store::PackageSnapshot& snap, const store::PackageVersion& v,
                        store::PackageMutation& m, BatchResult& r) {

@@ -53,34 +53,35 @@ Result<BatchResult> Packages::copy_versions(const auth::Principal& caller,
   }
 
   BatchResult result;
-  ARCA_TRY(mutate(dst.first, dst.second,
-                  [&](const std::optional<store::PackageSnapshot>& dest)
-                      -> Result<store::PackageMutation> {
-                    result = pre;
-                    store::PackageMutation m;
-                    if (!dest) m.origin = store::OriginRestrictions{"ALLOW", "BLOCK"};
-                    for (const auto* v : chosen) {
-                      const store::PackageVersion* existing = dest ? find_version(*dest, v->version) : nullptr;
-                      if (existing && existing->revision == v->revision) continue;  // idempotent
-                      if (existing && !allow_overwrite) {
-                        result.failed[v->version] = {"ALREADY_EXISTS", "version " + v->version +
-                                                         " already exists in " + destination_repository};
-                        continue;
-                      }
-                      m.upsert_versions.push_back(*v);
-                      result.successful[v->version] = {v->revision, v->status};
-                      for (const auto& [tag, target] : snap.package.dist_tags)
-                        if (target == v->version) m.dist_tags[tag] = target;
-                    }
-                    if (!result.failed.empty()) {
-                      result.successful.clear();
-                      for (const auto& n : names)
-                        if (!result.failed.count(n))
-                          result.failed[n] = {"SKIPPED", "version " + n + " is skipped"};
-                      return store::PackageMutation{};
-                    }
-                    return m;
-                  }));
+  ARCA_TRY(mutate(
+      dst.first, dst.second,
+      [&](const std::optional<store::PackageSnapshot>& dest) -> Result<store::PackageMutation> {
+        result = pre;
+        store::PackageMutation m;
+        if (!dest) m.origin = store::OriginRestrictions{"ALLOW", "BLOCK"};
+        for (const auto* v : chosen) {
+          const store::PackageVersion* existing = dest ? find_version(*dest, v->version) : nullptr;
+          if (existing && existing->revision == v->revision) continue;  // idempotent
+          if (existing && !allow_overwrite) {
+            result.failed[v->version] = {
+                "ALREADY_EXISTS",
+                "version " + v->version + " already exists in " + destination_repository};
+            continue;
+          }
+          m.upsert_versions.push_back(*v);
+          result.successful[v->version] = {v->revision, v->status};
+          for (const auto& [tag, target] : snap.package.dist_tags)
+            if (target == v->version) m.dist_tags[tag] = target;
+        }
+        if (!result.failed.empty()) {
+          result.successful.clear();
+          for (const auto& n : names)
+            if (!result.failed.count(n))
+              result.failed[n] = {"SKIPPED", "version " + n + " is skipped"};
+          return store::PackageMutation{};
+        }
+        return m;
+      }));
   return result;
 }
 

@@ -55,7 +55,8 @@ std::string pep503(std::string_view s) {
 enum class NamespaceRule { kOptional, kRequired, kForbidden };
 
 NamespaceRule namespace_rule(std::string_view format) {
-  if (format == "maven" || format == "swift" || format == "generic") return NamespaceRule::kRequired;
+  if (format == "maven" || format == "swift" || format == "generic")
+    return NamespaceRule::kRequired;
   if (format == "npm") return NamespaceRule::kOptional;
   return NamespaceRule::kForbidden;
 }
@@ -213,16 +214,17 @@ Result<store::PackageVersion> Packages::publish(const store::RepositoryRef& repo
 
 Status Packages::set_dist_tags(const store::RepositoryRef& repo, const store::PackageKey& key,
                                const std::map<std::string, std::optional<std::string>>& changes) {
-  auto r = mutate(repo, key, [&](const std::optional<store::PackageSnapshot>& snap)
-                                 -> Result<store::PackageMutation> {
-    if (!snap) return not_found("package", package_display(key), "Package not found");
-    for (const auto& [tag, version] : changes)
-      if (version && !find_version(*snap, *version))
-        return not_found("package-version", *version, "Version " + *version + " not found");
-    store::PackageMutation m;
-    m.dist_tags = changes;
-    return m;
-  });
+  auto r = mutate(
+      repo, key,
+      [&](const std::optional<store::PackageSnapshot>& snap) -> Result<store::PackageMutation> {
+        if (!snap) return not_found("package", package_display(key), "Package not found");
+        for (const auto& [tag, version] : changes)
+          if (version && !find_version(*snap, *version))
+            return not_found("package-version", *version, "Version " + *version + " not found");
+        store::PackageMutation m;
+        m.dist_tags = changes;
+        return m;
+      });
   if (!r) return r.error();
   return {};
 }
@@ -230,59 +232,61 @@ Status Packages::set_dist_tags(const store::RepositoryRef& repo, const store::Pa
 Status Packages::update_version(const store::RepositoryRef& repo, const store::PackageKey& key,
                                 const std::string& version,
                                 const std::function<Status(store::PackageVersion&)>& edit) {
-  auto r = mutate(repo, key, [&](const std::optional<store::PackageSnapshot>& snap)
-                                 -> Result<store::PackageMutation> {
-    const store::PackageVersion* cur = snap ? find_version(*snap, version) : nullptr;
-    if (!cur) return not_found("package-version", version, "Version " + version + " not found");
-    store::PackageVersion v = *cur;
-    ARCA_TRY(edit(v));
-    v.revision = compute_revision(v);
-    store::PackageMutation m;
-    m.upsert_versions.push_back(std::move(v));
-    return m;
-  });
+  auto r = mutate(
+      repo, key,
+      [&](const std::optional<store::PackageSnapshot>& snap) -> Result<store::PackageMutation> {
+        const store::PackageVersion* cur = snap ? find_version(*snap, version) : nullptr;
+        if (!cur) return not_found("package-version", version, "Version " + version + " not found");
+        store::PackageVersion v = *cur;
+        ARCA_TRY(edit(v));
+        v.revision = compute_revision(v);
+        store::PackageMutation m;
+        m.upsert_versions.push_back(std::move(v));
+        return m;
+      });
   if (!r) return r.error();
   return {};
 }
 
 Status Packages::remove_versions(const store::RepositoryRef& repo, const store::PackageKey& key,
                                  const std::vector<std::string>& versions) {
-  auto r = mutate(repo, key, [&](const std::optional<store::PackageSnapshot>& snap)
-                                 -> Result<store::PackageMutation> {
-    if (!snap) return not_found("package", package_display(key), "Package not found");
-    store::PackageMutation m;
-    size_t remaining = snap->versions.size();
-    for (const auto& v : versions) {
-      if (!find_version(*snap, v))
-        return not_found("package-version", v, "Version " + v + " not found");
-      m.delete_versions.push_back(v);
-      --remaining;
-    }
-    for (const auto& [tag, target] : snap->package.dist_tags)
-      if (std::find(versions.begin(), versions.end(), target) != versions.end())
-        m.dist_tags[tag] = std::nullopt;
-    m.delete_package = remaining == 0;
-    return m;
-  });
+  auto r = mutate(
+      repo, key,
+      [&](const std::optional<store::PackageSnapshot>& snap) -> Result<store::PackageMutation> {
+        if (!snap) return not_found("package", package_display(key), "Package not found");
+        store::PackageMutation m;
+        size_t remaining = snap->versions.size();
+        for (const auto& v : versions) {
+          if (!find_version(*snap, v))
+            return not_found("package-version", v, "Version " + v + " not found");
+          m.delete_versions.push_back(v);
+          --remaining;
+        }
+        for (const auto& [tag, target] : snap->package.dist_tags)
+          if (std::find(versions.begin(), versions.end(), target) != versions.end())
+            m.dist_tags[tag] = std::nullopt;
+        m.delete_package = remaining == 0;
+        return m;
+      });
   if (!r) return r.error();
   return {};
 }
 
 Status Packages::remove_package(const store::RepositoryRef& repo, const store::PackageKey& key) {
-  auto r = mutate(repo, key, [&](const std::optional<store::PackageSnapshot>& snap)
-                                 -> Result<store::PackageMutation> {
-    if (!snap) return not_found("package", package_display(key), "Package not found");
-    store::PackageMutation m;
-    m.delete_package = true;
-    return m;
-  });
+  auto r = mutate(
+      repo, key,
+      [&](const std::optional<store::PackageSnapshot>& snap) -> Result<store::PackageMutation> {
+        if (!snap) return not_found("package", package_display(key), "Package not found");
+        store::PackageMutation m;
+        m.delete_package = true;
+        return m;
+      });
   if (!r) return r.error();
   return {};
 }
 
 Result<AssetHandle> Packages::open_asset(const store::RepositoryRef& repo,
-                                         const store::PackageKey& key,
-                                         const std::string& version,
+                                         const store::PackageKey& key, const std::string& version,
                                          const std::string& asset_name) {
   ARCA_ASSIGN_OR_RETURN(auto snap, store_.get_package(repo, key));
   const store::PackageVersion* v = find_version(snap, version);

@@ -60,7 +60,8 @@ struct AssetHandle {
 
 // Per-version result of a batch operation (§4.3).
 struct VersionError {
-  std::string code;  // ALREADY_EXISTS MISMATCHED_REVISION MISMATCHED_STATUS NOT_ALLOWED NOT_FOUND SKIPPED
+  std::string
+      code;  // ALREADY_EXISTS MISMATCHED_REVISION MISMATCHED_STATUS NOT_ALLOWED NOT_FOUND SKIPPED
   std::string message;
 };
 struct VersionSuccess {
@@ -167,9 +168,9 @@ class Packages {
  private:
   // Decides one version's fate inside a batch: appends writes to the mutation and a success or
   // failure to the result.
-  using VersionDecider = std::function<void(const store::PackageSnapshot&,
-                                            const store::PackageVersion&,
-                                            store::PackageMutation&, BatchResult&)>;
+  using VersionDecider =
+      std::function<void(const store::PackageSnapshot&, const store::PackageVersion&,
+                         store::PackageMutation&, BatchResult&)>;
   Result<BatchResult> run_batch(const auth::Principal& caller, const PackageInput& in,
                                 const BatchRequest& req, const char* action,
                                 const VersionDecider& decide);

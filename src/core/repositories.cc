@@ -23,7 +23,8 @@ Result<store::Repository> ControlPlane::load_repository(const auth::Principal& c
                                                         const RepositoryInput& in,
                                                         const char* action) {
   ARCA_TRY(validate_repository_input(in));
-  ARCA_ASSIGN_OR_RETURN(std::string owner, resolve_owner(caller, in.domain_owner, in.domain, action));
+  ARCA_ASSIGN_OR_RETURN(std::string owner,
+                        resolve_owner(caller, in.domain_owner, in.domain, action));
   return store_.get_repository(owner, in.domain, in.repository);
 }
 
@@ -52,9 +53,9 @@ Status ControlPlane::check_upstreams(const store::Repository& repo,
     auto up = store_.get_repository(repo.domain_owner, repo.domain_name, name);
     if (!up) {
       if (up.error().code == Code::kNotFound && seen.count(name))
-        return not_found("repository", name,
-                         "Upstream repository " + name + " not found in domain " +
-                             repo.domain_name);
+        return not_found(
+            "repository", name,
+            "Upstream repository " + name + " not found in domain " + repo.domain_name);
       if (up.error().code == Code::kNotFound) continue;
       return up.error();
     }
@@ -193,8 +194,7 @@ Result<store::Repository> ControlPlane::associate_external_connection(
   ARCA_ASSIGN_OR_RETURN(store::Repository r,
                         load_repository(caller, in, "AssociateExternalConnection"));
   std::string format = external_connection_format(connection);
-  if (format.empty())
-    return invalid_argument("Unknown external connection name: " + connection);
+  if (format.empty()) return invalid_argument("Unknown external connection name: " + connection);
   if (!config_.external_connections.count(connection))
     return invalid_argument("External connection " + connection +
                             " is not configured on this server ([external_connections])");

@@ -45,15 +45,16 @@ Status validate_domain_name(std::string_view field, std::string_view v) {
   bool ok = v.front() >= 'a' && v.front() <= 'z' && lower_alnum(v.back());
   for (char c : v) ok = ok && (lower_alnum(c) || c == '-');
   if (!ok)
-    return field_error(field, v,
-                       "Member must satisfy regular expression pattern: [a-z][a-z0-9\\-]{0,48}[a-z0-9]");
+    return field_error(
+        field, v, "Member must satisfy regular expression pattern: [a-z][a-z0-9\\-]{0,48}[a-z0-9]");
   return {};
 }
 
 Status validate_account_id(std::string_view field, std::string_view v) {
   bool ok = v.size() == 12;
   for (char c : v) ok = ok && c >= '0' && c <= '9';
-  if (!ok) return field_error(field, v, "Member must satisfy regular expression pattern: [0-9]{12}");
+  if (!ok)
+    return field_error(field, v, "Member must satisfy regular expression pattern: [0-9]{12}");
   return {};
 }
 
@@ -63,8 +64,9 @@ Status validate_repository_name(std::string_view field, std::string_view v) {
   bool ok = alnum(v.front());
   for (char c : v) ok = ok && (alnum(c) || c == '.' || c == '_' || c == '-');
   if (!ok)
-    return field_error(field, v,
-                       "Member must satisfy regular expression pattern: [A-Za-z0-9][A-Za-z0-9._\\-]{1,99}");
+    return field_error(
+        field, v,
+        "Member must satisfy regular expression pattern: [A-Za-z0-9][A-Za-z0-9._\\-]{1,99}");
   return {};
 }
 
@@ -74,13 +76,15 @@ Status validate_external_connection_name(std::string_view field, std::string_vie
   bool ok = alnum(v.front());
   for (char c : v) ok = ok && (alnum(c) || c == '.' || c == '_' || c == '-' || c == ':');
   if (!ok)
-    return field_error(field, v,
-                       "Member must satisfy regular expression pattern: [A-Za-z0-9][A-Za-z0-9._\\-:]{1,99}");
+    return field_error(
+        field, v,
+        "Member must satisfy regular expression pattern: [A-Za-z0-9][A-Za-z0-9._\\-:]{1,99}");
   return {};
 }
 
 Status validate_description(std::string_view field, std::string_view v) {
-  if (v.size() > 1000) return field_error(field, v, "Member must have length less than or equal to 1000");
+  if (v.size() > 1000)
+    return field_error(field, v, "Member must have length less than or equal to 1000");
   if (has_control_chars(v))
     return field_error(field, v, "Member must satisfy regular expression pattern: \\P{C}*");
   return {};
@@ -95,7 +99,8 @@ Status validate_tag_key(std::string_view field, std::string_view v) {
 }
 
 Status validate_tag_value(std::string_view field, std::string_view v) {
-  if (v.size() > 256) return field_error(field, v, "Member must have length less than or equal to 256");
+  if (v.size() > 256)
+    return field_error(field, v, "Member must have length less than or equal to 256");
   if (has_control_chars(v))
     return field_error(field, v, "Member must satisfy regular expression pattern: \\P{C}*");
   return {};
@@ -111,8 +116,8 @@ Status validate_arn(std::string_view field, std::string_view v) {
 }
 
 Status validate_format(std::string_view field, std::string_view v) {
-  static constexpr std::array<std::string_view, 8> kFormats = {
-      "npm", "pypi", "maven", "nuget", "generic", "ruby", "swift", "cargo"};
+  static constexpr std::array<std::string_view, 8> kFormats = {"npm",     "pypi", "maven", "nuget",
+                                                               "generic", "ruby", "swift", "cargo"};
   for (auto f : kFormats)
     if (f == v) return {};
   return field_error(field, v,
@@ -121,8 +126,12 @@ Status validate_format(std::string_view field, std::string_view v) {
 }
 
 Status validate_max_results(std::string_view field, int64_t v) {
-  if (v < 1) return field_error(field, std::to_string(v), "Member must have value greater than or equal to 1");
-  if (v > 1000) return field_error(field, std::to_string(v), "Member must have value less than or equal to 1000");
+  if (v < 1)
+    return field_error(field, std::to_string(v),
+                       "Member must have value greater than or equal to 1");
+  if (v > 1000)
+    return field_error(field, std::to_string(v),
+                       "Member must have value less than or equal to 1000");
   return {};
 }
 

@@ -36,8 +36,8 @@ class FormatHandler;
 class PackageEndpoints {
  public:
   // Resolves the repository an endpoint names for the token's caller (core::Packages::repository).
-  using RepositoryResolver = std::function<Result<store::RepositoryRef>(
-      const auth::Principal&, const EndpointRef&)>;
+  using RepositoryResolver =
+      std::function<Result<store::RepositoryRef>(const auth::Principal&, const EndpointRef&)>;
 
   PackageEndpoints(const auth::TokenService& tokens, RepositoryResolver resolver,
                    std::string public_url);

@@ -12,10 +12,10 @@ namespace arca::formats {
 
 // What the front door established before calling the format.
 struct RequestContext {
-  const EndpointRef& endpoint;     // parsed path; endpoint.rest is the format-relative raw path
-  const auth::Principal& caller;   // from the authorization token
+  const EndpointRef& endpoint;      // parsed path; endpoint.rest is the format-relative raw path
+  const auth::Principal& caller;    // from the authorization token
   store::RepositoryRef repository;  // exists
-  std::string repository_url;      // "{public_url}/{format}/d/{domain}-{owner}/{repo}/"
+  std::string repository_url;       // "{public_url}/{format}/d/{domain}-{owner}/{repo}/"
 };
 
 class FormatHandler {

@@ -13,10 +13,14 @@ namespace {
 
 const EVP_MD* md_for(Algo a) {
   switch (a) {
-    case Algo::kMd5: return EVP_md5();
-    case Algo::kSha1: return EVP_sha1();
-    case Algo::kSha256: return EVP_sha256();
-    case Algo::kSha512: return EVP_sha512();
+    case Algo::kMd5:
+      return EVP_md5();
+    case Algo::kSha1:
+      return EVP_sha1();
+    case Algo::kSha256:
+      return EVP_sha256();
+    case Algo::kSha512:
+      return EVP_sha512();
   }
   return EVP_sha256();
 }
@@ -209,10 +213,9 @@ bool aes_gcm_open(std::string_view key, std::string_view sealed, std::string& pl
                      reinterpret_cast<const unsigned char*>(key.data()), s);
   EVP_DecryptUpdate(ctx, reinterpret_cast<unsigned char*>(plaintext.data()), &len, s + kNonce,
                     int(n));
-  EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, kTag,
-                      const_cast<unsigned char*>(s + kNonce + n));
-  bool ok = EVP_DecryptFinal_ex(ctx, reinterpret_cast<unsigned char*>(plaintext.data()) + len,
-                                &len) == 1;
+  EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, kTag, const_cast<unsigned char*>(s + kNonce + n));
+  bool ok =
+      EVP_DecryptFinal_ex(ctx, reinterpret_cast<unsigned char*>(plaintext.data()) + len, &len) == 1;
   EVP_CIPHER_CTX_free(ctx);
   if (!ok) plaintext.clear();
   return ok;

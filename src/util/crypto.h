@@ -41,7 +41,7 @@ std::string to_hex(std::string_view raw);
 bool from_hex(std::string_view hex, std::string& out);
 std::string base64_encode(std::string_view raw);
 bool base64_decode(std::string_view text, std::string& out);  // accepts padding or none
-std::string base64url_encode(std::string_view raw);          // no padding
+std::string base64url_encode(std::string_view raw);           // no padding
 bool base64url_decode(std::string_view text, std::string& out);
 
 std::string random_bytes(size_t n);  // CSPRNG; aborts if the RNG fails

@@ -17,7 +17,6 @@
 // Exactly one place (http_status in error.cc) maps codes to HTTP statuses; each front door renders
 // the body its clients parse.
 #include <boost/system/result.hpp>
-
 #include <string>
 #include <utility>
 
@@ -72,15 +71,15 @@ using Status = boost::system::result<void, Error>;
 }  // namespace arca
 
 // Propagates an error from an expression returning Result/Status; otherwise evaluates to nothing.
-#define ARCA_TRY(expr)                              \
-  do {                                              \
-    auto arca_try_r_ = (expr);                      \
-    if (!arca_try_r_) return arca_try_r_.error();   \
+#define ARCA_TRY(expr)                            \
+  do {                                            \
+    auto arca_try_r_ = (expr);                    \
+    if (!arca_try_r_) return arca_try_r_.error(); \
   } while (0)
 
 // Declares `lhs` from a Result, or returns its error.
-#define ARCA_ASSIGN_OR_RETURN(lhs, expr)             \
-  auto ARCA_CONCAT_(arca_r_, __LINE__) = (expr);     \
+#define ARCA_ASSIGN_OR_RETURN(lhs, expr)                                                \
+  auto ARCA_CONCAT_(arca_r_, __LINE__) = (expr);                                        \
   if (!ARCA_CONCAT_(arca_r_, __LINE__)) return ARCA_CONCAT_(arca_r_, __LINE__).error(); \
   lhs = std::move(*ARCA_CONCAT_(arca_r_, __LINE__))
 #define ARCA_CONCAT_INNER_(a, b) a##b

@@ -15,7 +15,8 @@ TEST(Validate, DomainNames) {
   EXPECT_TRUE(validate_domain_name("domain", "ab"));
   EXPECT_TRUE(validate_domain_name("domain", "my-domain-1"));
   EXPECT_TRUE(validate_domain_name("domain", std::string(50, 'a')));
-  for (std::string bad : std::vector<std::string>{"a", "Ab", "1ab", "ab-", "a_b", "a b", std::string(51, 'a'), ""}) {
+  for (std::string bad :
+       std::vector<std::string>{"a", "Ab", "1ab", "ab-", "a_b", "a b", std::string(51, 'a'), ""}) {
     auto st = validate_domain_name("domain", bad);
     ASSERT_FALSE(st) << bad;
     EXPECT_EQ(st.error().code, Code::kInvalidArgument);
@@ -27,7 +28,8 @@ TEST(Validate, DomainNames) {
 TEST(Validate, RepositoryNames) {
   EXPECT_TRUE(validate_repository_name("repository", "Repo_1.x-y"));
   EXPECT_TRUE(validate_repository_name("repository", std::string(100, 'R')));
-  for (std::string bad : std::vector<std::string>{"r", "-repo", ".repo", "re po", "re/po", std::string(101, 'r')})
+  for (std::string bad :
+       std::vector<std::string>{"r", "-repo", ".repo", "re po", "re/po", std::string(101, 'r')})
     EXPECT_FALSE(validate_repository_name("repository", bad)) << bad;
 }
 
@@ -78,7 +80,10 @@ TEST(Arn, RoundTrip) {
 }
 
 TEST(Pagination, TokensRoundTripAndRejectForeignOnes) {
-  std::string cursor = "123456789012\x1f" "dom\x1f" "repo";
+  std::string cursor =
+      "123456789012\x1f"
+      "dom\x1f"
+      "repo";
   auto back = decode_page_token("nextToken", encode_page_token(cursor));
   ASSERT_TRUE(back);
   EXPECT_EQ(*back, cursor);
