@@ -16,6 +16,7 @@
 #include "core/control_plane.h"
 #include "core/packages.h"
 #include "formats/endpoint.h"
+#include "formats/npm/npm_format.h"
 #include "http/server.h"
 #include "store/sqlite/sqlite_metadata_store.h"
 
@@ -74,6 +75,7 @@ struct App::Impl final : http::Handler {
   std::unique_ptr<auth::TokenService> tokens;
   std::unique_ptr<core::ControlPlane> control;
   std::unique_ptr<core::Packages> packages_core;
+  std::unique_ptr<formats::npm::NpmFormat> npm_format;
   std::unique_ptr<api::ControlApi> control_api;
   std::unique_ptr<formats::PackageEndpoints> packages;
   std::unique_ptr<http::Server> http;
@@ -137,6 +139,7 @@ Result<std::unique_ptr<App>> App::open(config::Config config) {
   m.tokens = std::make_unique<auth::TokenService>(*m.keyring, *m.keys);
   m.control = std::make_unique<core::ControlPlane>(*m.store, m.config, *m.tokens);
   m.packages_core = std::make_unique<core::Packages>(*m.store, *m.blobs, *m.control);
+  m.npm_format = std::make_unique<formats::npm::NpmFormat>(*m.packages_core);
   return app;
 }
 
@@ -170,6 +173,7 @@ Result<App::Urls> App::start() {
         return pk.repository(caller, ref.owner, ref.domain, ref.repository);
       },
       url);
+  m.packages->add_format("npm", *m.npm_format);
   m.refresher = std::make_unique<KeyRefresher>(*m.keys);
   return urls;
 }

@@ -50,13 +50,17 @@ bool Base64StreamDecoder::finish(std::string& out) {
   if (failed_) return false;
   if (padding_ > 0) return have_ == 4;
   switch (have_) {
-    case 0: return true;
-    case 2: out.push_back(static_cast<char>(acc_ >> 4)); return true;
+    case 0:
+      return true;
+    case 2:
+      out.push_back(static_cast<char>(acc_ >> 4));
+      return true;
     case 3:
       out.push_back(static_cast<char>(acc_ >> 10));
       out.push_back(static_cast<char>(acc_ >> 2));
       return true;
-    default: return failed_ = true, false;
+    default:
+      return failed_ = true, false;
   }
 }
 

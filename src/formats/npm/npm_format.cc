@@ -1,7 +1,8 @@
 #include "formats/npm/npm_format.h"
 
-#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
 
 #include "formats/npm/npm_responses.h"
 
@@ -31,8 +32,7 @@ http::BodyPolicy NpmFormat::body_policy(const http::Request& head,
   if (is_read(head.method) || head.method == "DELETE") return {http::BodyMode::kReject, 0};
   Route route = parse_route(endpoint.rest);
   bool document = route.kind == RouteKind::kPackage || route.kind == RouteKind::kPackageRev;
-  if (head.method == "PUT" && document)
-    return {http::BodyMode::kSpool, options_.max_publish_bytes};
+  if (head.method == "PUT" && document) return {http::BodyMode::kSpool, options_.max_publish_bytes};
   return {http::BodyMode::kBuffer, options_.max_small_body_bytes};
 }
 
@@ -74,7 +74,8 @@ http::Response NpmFormat::dispatch(http::Request& request, const RequestContext&
     case RouteKind::kDistTag:
       return dist_tags(request, ctx, route);
     case RouteKind::kWhoami:
-      if (is_read(m)) return json_response(200, boost::json::object{{"username", ctx.caller.user_name}});
+      if (is_read(m))
+        return json_response(200, boost::json::object{{"username", ctx.caller.user_name}});
       break;
     case RouteKind::kPing:
       if (is_read(m)) return json_response(200, boost::json::object{});

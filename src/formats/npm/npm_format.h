@@ -46,8 +46,8 @@ class NpmFormat final : public FormatHandler {
   // Writes (npm_publish.cc).
   http::Response put_document(const http::Request& request, const RequestContext& ctx,
                               const NpmName& name);
-  http::Response publish(const RequestContext& ctx, const NpmName& name,
-                         const PublishDocument& doc, std::unique_ptr<blob::BlobWriter> writer);
+  http::Response publish(const RequestContext& ctx, const NpmName& name, const PublishDocument& doc,
+                         std::unique_ptr<blob::BlobWriter> writer);
   http::Response update_metadata(const RequestContext& ctx, const NpmName& name,
                                  const PublishDocument& doc);
   http::Response delete_package(const RequestContext& ctx, const NpmName& name);

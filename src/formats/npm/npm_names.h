@@ -32,17 +32,17 @@ std::optional<std::string> version_from_tarball(const NpmName& n, std::string_vi
 
 enum class RouteKind {
   kNotFound,
-  kPackage,       // {name}
-  kVersion,       // {name}/{version-or-tag}
-  kPackageRev,    // {name}/-rev/{rev}
-  kTarball,       // {name}/-/{file}
-  kTarballRev,    // {name}/-/{file}/-rev/{rev}
-  kDistTags,      // -/package/{name}/dist-tags
-  kDistTag,       // -/package/{name}/dist-tags/{tag}
-  kWhoami,        // -/whoami
-  kPing,          // -/ping
-  kSearch,        // -/v1/search
-  kLogin,         // -/user/org.couchdb.user:{user}
+  kPackage,     // {name}
+  kVersion,     // {name}/{version-or-tag}
+  kPackageRev,  // {name}/-rev/{rev}
+  kTarball,     // {name}/-/{file}
+  kTarballRev,  // {name}/-/{file}/-rev/{rev}
+  kDistTags,    // -/package/{name}/dist-tags
+  kDistTag,     // -/package/{name}/dist-tags/{tag}
+  kWhoami,      // -/whoami
+  kPing,        // -/ping
+  kSearch,      // -/v1/search
+  kLogin,       // -/user/org.couchdb.user:{user}
 };
 
 struct Route {

@@ -1,7 +1,6 @@
 #pragma once
 // Response helpers shared by the npm handlers: JSON bodies and npm's {"error": ...} shape.
 #include <boost/json/value.hpp>
-
 #include <string_view>
 
 #include "http/message.h"

@@ -1,7 +1,6 @@
 // -/v1/search: npm search over the names and descriptions of this repository's packages.
-#include <boost/json.hpp>
-
 #include <algorithm>
+#include <boost/json.hpp>
 #include <charconv>
 #include <sstream>
 
@@ -44,10 +43,14 @@ double score(const std::vector<std::string>& terms, const std::string& name,
   double total = 0;
   std::string n = lower(name), d = lower(description);
   for (const auto& t : terms) {
-    if (n == t) total += 10;
-    else if (n.find(t) != std::string::npos) total += 3;
-    else if (d.find(t) != std::string::npos) total += 1;
-    else return 0;
+    if (n == t)
+      total += 10;
+    else if (n.find(t) != std::string::npos)
+      total += 3;
+    else if (d.find(t) != std::string::npos)
+      total += 1;
+    else
+      return 0;
   }
   return terms.empty() ? 1 : total;
 }

@@ -1,8 +1,7 @@
 #include "formats/npm/packument.h"
 
-#include <boost/json.hpp>
-
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cmath>
 #include <ctime>
 
@@ -17,18 +16,33 @@ namespace json = boost::json;
 namespace {
 
 // Members of a version manifest kept in the abbreviated packument (npm registry "corgi" docs).
-constexpr const char* kAbbreviatedMembers[] = {
-    "name",         "version",          "deprecated",          "dependencies",
-    "optionalDependencies", "devDependencies", "bundleDependencies", "bundledDependencies",
-    "peerDependencies", "peerDependenciesMeta", "acceptDependencies", "bin",
-    "directories",  "dist",             "engines",             "_hasShrinkwrap",
-    "hasInstallScript", "cpu",           "os",                  "libc",
-    "funding",      "license"};
+constexpr const char* kAbbreviatedMembers[] = {"name",
+                                               "version",
+                                               "deprecated",
+                                               "dependencies",
+                                               "optionalDependencies",
+                                               "devDependencies",
+                                               "bundleDependencies",
+                                               "bundledDependencies",
+                                               "peerDependencies",
+                                               "peerDependenciesMeta",
+                                               "acceptDependencies",
+                                               "bin",
+                                               "directories",
+                                               "dist",
+                                               "engines",
+                                               "_hasShrinkwrap",
+                                               "hasInstallScript",
+                                               "cpu",
+                                               "os",
+                                               "libc",
+                                               "funding",
+                                               "license"};
 
 // Package-level members copied from the latest version into the full packument.
-constexpr const char* kTopLevelMembers[] = {"description", "homepage", "repository", "license",
-                                            "keywords",    "author",   "bugs",       "maintainers",
-                                            "contributors", "readmeFilename"};
+constexpr const char* kTopLevelMembers[] = {
+    "description", "homepage", "repository",  "license",      "keywords",
+    "author",      "bugs",     "maintainers", "contributors", "readmeFilename"};
 
 json::object parse_manifest(const store::PackageVersion& v) {
   if (!v.format_metadata.empty()) {
@@ -102,9 +116,8 @@ std::vector<const store::PackageVersion*> listable_versions(const store::Package
   std::vector<const store::PackageVersion*> out;
   for (const auto& v : s.versions)
     if (v.status == core::status::kPublished) out.push_back(&v);
-  std::sort(out.begin(), out.end(), [](const auto* a, const auto* b) {
-    return version_less(a->version, b->version);
-  });
+  std::sort(out.begin(), out.end(),
+            [](const auto* a, const auto* b) { return version_less(a->version, b->version); });
   return out;
 }
 
@@ -194,7 +207,8 @@ std::optional<std::string> render_packument(const store::PackageSnapshot& s, con
       created = v->published_time;
     time[v->version] = iso8601(v->published_time);
     if (v == latest) latest_manifest = m;
-    versions[v->version] = options.abbreviated ? json::value(abbreviate(m)) : json::value(std::move(m));
+    versions[v->version] =
+        options.abbreviated ? json::value(abbreviate(m)) : json::value(std::move(m));
   }
   json::object dist_tags;
   for (const auto& [tag, version] : tags) dist_tags[tag] = version;

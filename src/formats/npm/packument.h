@@ -4,7 +4,6 @@
 // manifest, and the dist-tags map. Only listable (Published) versions appear; dist.tarball always
 // points back at this repository and dist.shasum/integrity come from the stored asset.
 #include <boost/json/object.hpp>
-
 #include <map>
 #include <optional>
 #include <string>

@@ -2,7 +2,6 @@
 
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/value_stack.hpp>
-
 #include <cstdio>
 
 #include "formats/npm/base64_stream.h"
@@ -117,13 +116,15 @@ class Handler {
   }
   // A value other than a string where attachment data belongs.
   bool scalar_ok(ec_t& ec) {
-    if (expect_data_) return fail(invalid_argument("_attachments data must be a base64 string"), ec);
+    if (expect_data_)
+      return fail(invalid_argument("_attachments data must be a base64 string"), ec);
     if (frames_.empty())
       return fail(invalid_argument("The publish document must be a JSON object"), ec);
     return true;
   }
   bool open(bool object, ec_t& ec) {
-    if (expect_data_) return fail(invalid_argument("_attachments data must be a base64 string"), ec);
+    if (expect_data_)
+      return fail(invalid_argument("_attachments data must be a base64 string"), ec);
     if (frames_.empty() && !object)
       return fail(invalid_argument("The publish document must be a JSON object"), ec);
     if (frames_.size() >= limits_.max_depth)

@@ -6,7 +6,6 @@
 // base64-decoded piece by piece into a TarballSink (hashed on the way), and every other member
 // is kept as JSON under a size cap.
 #include <boost/json/object.hpp>
-
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -41,8 +40,8 @@ struct AttachmentInfo {
 };
 
 struct PublishDocument {
-  boost::json::object doc;           // every member except _attachments
-  bool has_attachments = false;      // the document had an _attachments member
+  boost::json::object doc;                  // every member except _attachments
+  bool has_attachments = false;             // the document had an _attachments member
   std::vector<AttachmentInfo> attachments;  // those whose data was a string, in order
 };
 

@@ -1,7 +1,6 @@
 #include "formats/npm/publish_plan.h"
 
 #include <boost/json.hpp>
-
 #include <set>
 #include <sstream>
 
@@ -56,8 +55,10 @@ Status check_integrity(const json::object& manifest, const AttachmentInfo& a) {
 
 Result<const AttachmentInfo*> single_attachment(const PublishDocument& d) {
   if (d.attachments.size() != 1)
-    return invalid_argument("A publish document must carry exactly one tarball in _attachments "
-                            "(found " + std::to_string(d.attachments.size()) + ")");
+    return invalid_argument(
+        "A publish document must carry exactly one tarball in _attachments "
+        "(found " +
+        std::to_string(d.attachments.size()) + ")");
   const AttachmentInfo& a = d.attachments.front();
   if (a.declared_length && *a.declared_length >= 0 &&
       static_cast<uint64_t>(*a.declared_length) != a.size)

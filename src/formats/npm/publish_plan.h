@@ -3,7 +3,6 @@
 // edit of the package's listed versions (deprecate, unpublish of single versions, dist-tags).
 // Pure functions over parsed documents and snapshots; the format handler applies the result.
 #include <boost/json/object.hpp>
-
 #include <map>
 #include <optional>
 #include <string>

@@ -23,7 +23,8 @@ bool parse_number(std::string_view s, uint64_t& out) {
 bool valid_identifier(std::string_view s) {
   if (s.empty()) return false;
   for (char c : s) {
-    bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
+    bool ok =
+        (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
     if (!ok) return false;
   }
   return !(all_digits(s) && s.size() > 1 && s[0] == '0');

@@ -1,6 +1,6 @@
-#include "formats/npm/npm_names.h"
-
 #include <gtest/gtest.h>
+
+#include "formats/npm/npm_names.h"
 
 namespace arca::formats::npm {
 namespace {
@@ -59,7 +59,7 @@ TEST_P(NpmRoutes, Parses) {
   EXPECT_EQ(r.kind, c.kind) << c.rest;
   if (c.kind == RouteKind::kNotFound) return;
   EXPECT_EQ(r.package, c.name) << c.rest;
-  std::string extra = r.kind == RouteKind::kVersion ? r.version_or_tag
+  std::string extra = r.kind == RouteKind::kVersion   ? r.version_or_tag
                       : r.kind == RouteKind::kDistTag ? r.tag
                                                       : r.file;
   EXPECT_EQ(extra, c.extra) << c.rest;
@@ -84,10 +84,8 @@ INSTANTIATE_TEST_SUITE_P(
         RouteCase{"demo-pkg/-/demo-pkg-1.0.0.tgz", RouteKind::kTarball, kPlain,
                   "demo-pkg-1.0.0.tgz"},
         RouteCase{"@myscope/lib/-/lib-1.0.0.tgz", RouteKind::kTarball, kScoped, "lib-1.0.0.tgz"},
-        RouteCase{"@myscope%2flib/-/lib-1.0.0.tgz", RouteKind::kTarball, kScoped,
-                  "lib-1.0.0.tgz"},
-        RouteCase{"@myscope%2Flib/-/lib-1.0.0.tgz", RouteKind::kTarball, kScoped,
-                  "lib-1.0.0.tgz"},
+        RouteCase{"@myscope%2flib/-/lib-1.0.0.tgz", RouteKind::kTarball, kScoped, "lib-1.0.0.tgz"},
+        RouteCase{"@myscope%2Flib/-/lib-1.0.0.tgz", RouteKind::kTarball, kScoped, "lib-1.0.0.tgz"},
         RouteCase{"@myscope/lib/-/@myscope/lib-1.0.0.tgz", RouteKind::kTarball, kScoped,
                   "@myscope/lib-1.0.0.tgz"},
         RouteCase{"demo-pkg/-rev/3-abc", RouteKind::kPackageRev, kPlain, ""},
@@ -97,8 +95,7 @@ INSTANTIATE_TEST_SUITE_P(
         RouteCase{"-/package/demo-pkg/dist-tags", RouteKind::kDistTags, kPlain, ""},
         RouteCase{"-/package/@myscope%2flib/dist-tags", RouteKind::kDistTags, kScoped, ""},
         RouteCase{"-/package/@myscope/lib/dist-tags/beta", RouteKind::kDistTag, kScoped, "beta"},
-        RouteCase{"-/package/@myscope%2Flib/dist-tags/next", RouteKind::kDistTag, kScoped,
-                  "next"},
+        RouteCase{"-/package/@myscope%2Flib/dist-tags/next", RouteKind::kDistTag, kScoped, "next"},
         RouteCase{"-/whoami", RouteKind::kWhoami, {}, ""},
         RouteCase{"-/ping", RouteKind::kPing, {}, ""},
         RouteCase{"-/v1/search", RouteKind::kSearch, {}, ""},

@@ -1,7 +1,6 @@
 #pragma once
 // Builders for npm publish documents and stored versions used by the npm unit tests.
 #include <boost/json.hpp>
-
 #include <string>
 
 #include "util/crypto.h"
@@ -32,30 +31,30 @@ inline boost::json::object version_manifest_json(const DocSpec& s) {
   namespace json = boost::json;
   json::object dist;
   if (s.with_shasum)
-    dist["shasum"] = s.shasum_override.empty()
-                         ? crypto::digest_hex(crypto::Algo::kSha1, s.tarball)
-                         : s.shasum_override;
+    dist["shasum"] = s.shasum_override.empty() ? crypto::digest_hex(crypto::Algo::kSha1, s.tarball)
+                                               : s.shasum_override;
   if (s.with_integrity)
     dist["integrity"] =
         s.integrity_override.empty()
             ? "sha512-" + crypto::base64_encode(crypto::digest(crypto::Algo::kSha512, s.tarball))
             : s.integrity_override;
-  dist["tarball"] = "http://127.0.0.1:1/npm/repo/" + s.name + "/-/" + s.name + "-" + s.version +
-                    ".tgz";
-  return json::object{{"name", s.name},
-                      {"version", s.version},
-                      {"description", "A test library"},
-                      {"homepage", "https://example.invalid/lib"},
-                      {"license", "MIT"},
-                      {"repository", {{"type", "git"}, {"url", "git+https://example.invalid/l.git"}}},
-                      {"dependencies", {{"@types/node", "^20.0.0"}, {"left-pad", "1.3.0"}}},
-                      {"devDependencies", {{"jest", "^29"}}},
-                      {"peerDependencies", {{"react", ">=18"}}},
-                      {"scripts", {{"postinstall", "node x.js"}, {"test", "jest"}}},
-                      {"bin", {{"lib", "cli.js"}}},
-                      {"readme", s.readme},
-                      {"_nodeVersion", "20.20.2"},
-                      {"dist", dist}};
+  dist["tarball"] =
+      "http://127.0.0.1:1/npm/repo/" + s.name + "/-/" + s.name + "-" + s.version + ".tgz";
+  return json::object{
+      {"name", s.name},
+      {"version", s.version},
+      {"description", "A test library"},
+      {"homepage", "https://example.invalid/lib"},
+      {"license", "MIT"},
+      {"repository", {{"type", "git"}, {"url", "git+https://example.invalid/l.git"}}},
+      {"dependencies", {{"@types/node", "^20.0.0"}, {"left-pad", "1.3.0"}}},
+      {"devDependencies", {{"jest", "^29"}}},
+      {"peerDependencies", {{"react", ">=18"}}},
+      {"scripts", {{"postinstall", "node x.js"}, {"test", "jest"}}},
+      {"bin", {{"lib", "cli.js"}}},
+      {"readme", s.readme},
+      {"_nodeVersion", "20.20.2"},
+      {"dist", dist}};
 }
 
 inline std::string publish_document(const DocSpec& s) {

@@ -20,14 +20,14 @@ TEST(NpmSemVer, Parses) {
 }
 
 TEST(NpmSemVer, Orders) {
-  std::vector<std::string> vs = {"1.0.0",       "1.0.0-alpha.beta", "1.0.0-beta.11", "0.9.9",
-                                 "1.0.0-alpha", "1.0.0-alpha.1",    "1.0.0-rc.1",    "1.0.0-beta",
-                                 "1.0.0-beta.2", "10.0.0",          "2.0.0",         "junk"};
+  std::vector<std::string> vs = {"1.0.0",        "1.0.0-alpha.beta", "1.0.0-beta.11", "0.9.9",
+                                 "1.0.0-alpha",  "1.0.0-alpha.1",    "1.0.0-rc.1",    "1.0.0-beta",
+                                 "1.0.0-beta.2", "10.0.0",           "2.0.0",         "junk"};
   std::sort(vs.begin(), vs.end(), [](const auto& a, const auto& b) { return version_less(a, b); });
-  EXPECT_EQ(vs, (std::vector<std::string>{"junk", "0.9.9", "1.0.0-alpha", "1.0.0-alpha.1",
-                                          "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2",
-                                          "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "2.0.0",
-                                          "10.0.0"}));
+  EXPECT_EQ(vs,
+            (std::vector<std::string>{"junk", "0.9.9", "1.0.0-alpha", "1.0.0-alpha.1",
+                                      "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2",
+                                      "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "2.0.0", "10.0.0"}));
 }
 
 }  // namespace
