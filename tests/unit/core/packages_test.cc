@@ -1,0 +1,221 @@
+#include "core/packages.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "auth/key_cache.h"
+#include "auth/keyring.h"
+#include "auth/token.h"
+#include "blob/fs/fs_blob_store.h"
+#include "store/sqlite/sqlite_metadata_store.h"
+
+namespace arca::core {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A control plane and package service over a temp SQLite store and filesystem blob store.
+class PackagesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("arca-pkg-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    store_ = std::move(store::SqliteMetadataStore::open((dir_ / "arca.db").string()).value());
+    blobs_ = std::move(blob::FsBlobStore::open((dir_ / "blobs").string()).value());
+    keyring_ = std::make_unique<auth::Keyring>(auth::Keyring::from_key(std::string(32, 'k')));
+    keys_ = std::make_unique<auth::KeyCache>(*store_, *keyring_);
+    tokens_ = std::make_unique<auth::TokenService>(*keyring_, *keys_);
+    control_ = std::make_unique<ControlPlane>(*store_, config_, *tokens_);
+    packages_ = std::make_unique<Packages>(*store_, *blobs_, *control_);
+    ASSERT_TRUE(control_->create_domain(caller_, "dom", "", {}));
+    for (const char* r : {"repo", "other"})
+      ASSERT_TRUE(control_->create_repository(caller_, {{}, "dom", r}, "", {}, {}));
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  store::RepositoryRef repo(const char* name = "repo") { return {caller_.account_id, "dom", name}; }
+
+  store::Asset put_blob(const std::string& bytes) {
+    auto w = std::move(packages_->begin_blob().value());
+    EXPECT_TRUE(w->write(bytes));
+    auto info = w->commit().value();
+    return store::Asset{"pkg.tgz", info.sha256, info.size, info.md5, info.sha1, info.sha512};
+  }
+
+  Result<store::PackageVersion> publish(const std::string& version, const std::string& bytes) {
+    NewVersion nv;
+    nv.version.version = version;
+    nv.version.assets.push_back(put_blob(bytes));
+    nv.dist_tags["latest"] = version;
+    return packages_->publish(repo(), key_, nv);
+  }
+
+  PackageInput input(const char* r = "repo") { return {{{}, "dom", r}, "npm", "", "pkg"}; }
+
+  fs::path dir_;
+  config::Config config_;
+  auth::Principal caller_{"111122223333", "admin", "AKIAEXAMPLE"};
+  std::unique_ptr<store::MetadataStore> store_;
+  std::unique_ptr<blob::FsBlobStore> blobs_;
+  std::unique_ptr<auth::Keyring> keyring_;
+  std::unique_ptr<auth::KeyCache> keys_;
+  std::unique_ptr<auth::TokenService> tokens_;
+  std::unique_ptr<ControlPlane> control_;
+  std::unique_ptr<Packages> packages_;
+  store::PackageKey key_{"npm", "", "pkg"};
+};
+
+TEST(PackageKeys, NormalizeAndValidatePerFormat) {
+  EXPECT_EQ(make_package_key("pypi", "", "Pigeon_CLI..x").value().name, "pigeon-cli-x");
+  EXPECT_EQ(make_package_key("nuget", "", "Newtonsoft.JSON").value().name, "newtonsoft.json");
+  auto swift = make_package_key("swift", "Apple", "Swift-NIO").value();
+  EXPECT_EQ(swift.namespace_, "apple");
+  EXPECT_EQ(swift.name, "swift-nio");
+  EXPECT_EQ(make_package_key("npm", "scope", "Name").value().name, "Name");
+  EXPECT_FALSE(make_package_key("maven", "", "artifact"));  // namespace required
+  EXPECT_FALSE(make_package_key("pypi", "ns", "x"));        // namespace forbidden
+  EXPECT_FALSE(make_package_key("npm", "", "a/b"));
+  EXPECT_FALSE(make_package_key("npm", "", "a b"));
+  EXPECT_FALSE(make_package_key("npm", "", std::string(256, 'a')));
+  EXPECT_FALSE(make_package_key("rpm", "", "x"));
+}
+
+TEST_F(PackagesTest, PublishOnceThenConflict) {
+  auto v = publish("1.0.0", "one");
+  ASSERT_TRUE(v) << v.error().message;
+  EXPECT_EQ(v->status, "Published");
+  EXPECT_EQ(v->origin_type, "INTERNAL");
+  EXPECT_EQ(v->entry_repository, "repo");
+  EXPECT_FALSE(v->revision.empty());
+  auto again = publish("1.0.0", "two");
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, Code::kAlreadyExists);
+  auto pkg = packages_->describe_package(caller_, input()).value();
+  EXPECT_EQ(pkg.origin.publish, "ALLOW");
+  EXPECT_EQ(pkg.origin.upstream, "BLOCK");
+}
+
+TEST_F(PackagesTest, StatusBatchIsAllOrNothing) {
+  ASSERT_TRUE(publish("1.0.0", "a"));
+  ASSERT_TRUE(publish("1.1.0", "b"));
+  BatchRequest req;
+  req.versions = {"1.0.0", "9.9.9"};
+  auto r = packages_->update_status(caller_, input(), req, "Archived").value();
+  EXPECT_TRUE(r.successful.empty());
+  EXPECT_EQ(r.failed.at("9.9.9").code, "NOT_FOUND");
+  EXPECT_EQ(r.failed.at("1.0.0").code, "SKIPPED");
+  EXPECT_EQ(packages_->describe_version(caller_, input(), "1.0.0").value().status, "Published");
+
+  req.versions = {"1.0.0"};
+  req.expected_status = "Unlisted";
+  r = packages_->update_status(caller_, input(), req, "Archived").value();
+  EXPECT_EQ(r.failed.at("1.0.0").code, "MISMATCHED_STATUS");
+
+  req.expected_status.reset();
+  auto before = packages_->describe_version(caller_, input(), "1.0.0").value();
+  r = packages_->update_status(caller_, input(), req, "Unlisted").value();
+  ASSERT_EQ(r.successful.count("1.0.0"), 1u);
+  EXPECT_EQ(r.successful.at("1.0.0").status, "Unlisted");
+  auto after = packages_->describe_version(caller_, input(), "1.0.0").value();
+  EXPECT_EQ(after.status, "Unlisted");
+  EXPECT_EQ(after.revision, before.revision);  // status-only change keeps the revision
+  EXPECT_FALSE(packages_->update_status(caller_, input(), req, "Disposed"));  // not a target
+}
+
+TEST_F(PackagesTest, RevisionMismatchAndDisposedIsFinal) {
+  ASSERT_TRUE(publish("1.0.0", "a"));
+  BatchRequest req;
+  req.version_revisions["1.0.0"] = "stale";
+  auto r = packages_->dispose_versions(caller_, input(), req).value();
+  EXPECT_EQ(r.failed.at("1.0.0").code, "MISMATCHED_REVISION");
+
+  req.version_revisions.clear();
+  req.versions = {"1.0.0"};
+  auto asset = packages_->describe_version(caller_, input(), "1.0.0").value().assets.at(0);
+  r = packages_->dispose_versions(caller_, input(), req).value();
+  ASSERT_EQ(r.successful.at("1.0.0").status, "Disposed");
+  EXPECT_FALSE(blobs_->stat(asset.sha256));  // storage reclaimed
+  auto v = packages_->describe_version(caller_, input(), "1.0.0").value();
+  EXPECT_TRUE(v.assets.empty());
+  r = packages_->update_status(caller_, input(), req, "Published").value();
+  EXPECT_EQ(r.failed.at("1.0.0").code, "NOT_ALLOWED");
+  EXPECT_FALSE(packages_->open_asset(repo(), key_, "1.0.0", asset.name));
+}
+
+TEST_F(PackagesTest, DeleteThenRepublish) {
+  ASSERT_TRUE(publish("1.0.0", "a"));
+  BatchRequest req;
+  req.versions = {"1.0.0"};
+  auto r = packages_->delete_versions(caller_, input(), req).value();
+  EXPECT_EQ(r.successful.at("1.0.0").status, "Deleted");
+  EXPECT_FALSE(packages_->describe_version(caller_, input(), "1.0.0"));
+  EXPECT_TRUE(publish("1.0.0", "b"));
+}
+
+TEST_F(PackagesTest, DownloadsFollowStatus) {
+  ASSERT_TRUE(publish("1.0.0", "bytes"));
+  EXPECT_TRUE(packages_->open_asset(repo(), key_, "1.0.0", "pkg.tgz"));
+  BatchRequest req;
+  req.versions = {"1.0.0"};
+  ASSERT_TRUE(packages_->update_status(caller_, input(), req, "Unlisted"));
+  EXPECT_TRUE(packages_->open_asset(repo(), key_, "1.0.0", "pkg.tgz"));
+  ASSERT_TRUE(packages_->update_status(caller_, input(), req, "Archived"));
+  EXPECT_FALSE(packages_->open_asset(repo(), key_, "1.0.0", "pkg.tgz"));
+}
+
+TEST_F(PackagesTest, CopyIsIdempotentAndCarriesTags) {
+  ASSERT_TRUE(publish("1.0.0", "a"));
+  BatchRequest req;
+  req.versions = {"1.0.0"};
+  auto r = packages_->copy_versions(caller_, input(), "other", req, false, false).value();
+  ASSERT_EQ(r.successful.count("1.0.0"), 1u)
+      << (r.failed.empty() ? "" : r.failed.begin()->second.message);
+  auto copied = packages_->read(repo("other"), key_).value();
+  EXPECT_EQ(copied.package.dist_tags.at("latest"), "1.0.0");
+  EXPECT_EQ(copied.versions.at(0).entry_repository, "repo");  // entry point kept
+  r = packages_->copy_versions(caller_, input(), "other", req, false, false).value();
+  EXPECT_TRUE(r.successful.empty());
+  EXPECT_TRUE(r.failed.empty());  // identical: omitted from both maps
+  req.versions = {"1.0.0", "2.0.0"};
+  r = packages_->copy_versions(caller_, input(), "other", req, false, false).value();
+  EXPECT_EQ(r.failed.at("2.0.0").code, "NOT_FOUND");
+  EXPECT_EQ(r.failed.at("1.0.0").code, "SKIPPED");
+}
+
+TEST_F(PackagesTest, ListVersionsPagesAndSorts) {
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(publish("1.0." + std::to_string(i), std::to_string(i)));
+  ListParams p;
+  p.max_results = 2;
+  std::vector<std::string> seen;
+  for (int page = 0; page < 5; ++page) {
+    auto r = packages_->list_versions(caller_, input(), {}, p).value();
+    for (const auto& v : r.versions) seen.push_back(v.version);
+    EXPECT_EQ(r.default_display_version, "1.0.4");
+    if (r.next_token.empty()) break;
+    p.next_token = r.next_token;
+  }
+  EXPECT_EQ(seen.size(), 5u);
+  VersionListFilter newest;
+  newest.sort_by_published_time = true;
+  EXPECT_EQ(packages_->list_versions(caller_, input(), newest, {}).value().versions.front().version,
+            "1.0.4");
+}
+
+TEST_F(PackagesTest, OriginConfigurationCreatesAndDeletePackageRemoves) {
+  PackageInput in = input();
+  in.package = "fresh";
+  auto got = packages_->put_origin_configuration(caller_, in, {"BLOCK", "ALLOW"});
+  ASSERT_TRUE(got);
+  auto pkg = packages_->describe_package(caller_, in).value();
+  EXPECT_EQ(pkg.origin.publish, "BLOCK");
+  EXPECT_FALSE(packages_->put_origin_configuration(caller_, in, {"MAYBE", "ALLOW"}));
+  ASSERT_TRUE(packages_->delete_package(caller_, in));
+  EXPECT_FALSE(packages_->describe_package(caller_, in));
+}
+
+}  // namespace
+}  // namespace arca::core
