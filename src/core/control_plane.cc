@@ -78,21 +78,9 @@ Result<DomainView> ControlPlane::describe_domain(const auth::Principal& caller,
 
 Result<PageOf<store::Domain>> ControlPlane::list_domains(const auth::Principal& caller,
                                                          const ListParams& p) {
-  store::Page page;
-  page.limit = size_t(p.max_results.value_or(kDefaultMaxResults));
-  ARCA_TRY(validate_max_results("maxResults", int64_t(page.limit)));
-  if (p.next_token) {
-    ARCA_ASSIGN_OR_RETURN(page.after, decode_page_token("nextToken", *p.next_token));
-  }
-  ++page.limit;  // one extra row tells whether another page exists
+  ARCA_ASSIGN_OR_RETURN(store::Page page, start_keyset_page(p));
   ARCA_ASSIGN_OR_RETURN(auto rows, store_.list_domains(caller.account_id, page));
-  PageOf<store::Domain> out;
-  if (rows.size() == page.limit) {
-    rows.pop_back();
-    out.next_token = encode_page_token(rows.back().name);
-  }
-  out.items = std::move(rows);
-  return out;
+  return finish_keyset_page(std::move(rows), page, [](const store::Domain& d) { return d.name; });
 }
 
 Result<DomainView> ControlPlane::delete_domain(const auth::Principal& caller,

@@ -14,6 +14,7 @@
 #include "auth/principal.h"
 #include "auth/token.h"
 #include "config/config.h"
+#include "core/pagination.h"
 #include "store/metadata_store.h"
 
 namespace arca::core {
@@ -23,18 +24,6 @@ struct DomainView {
   size_t repository_count = 0;
   uint64_t asset_size_bytes = 0;
   std::string status = "Active";
-};
-
-template <class T>
-struct PageOf {
-  std::vector<T> items;
-  std::string next_token;  // empty on the last page
-};
-
-// Optional list parameters as they come off the wire.
-struct ListParams {
-  std::optional<int64_t> max_results;
-  std::optional<std::string> next_token;
 };
 
 struct RepositoryInput {

@@ -8,12 +8,6 @@
 namespace arca::core {
 
 namespace {
-const store::PackageVersion* find_version(const store::PackageSnapshot& s, std::string_view v) {
-  for (const auto& pv : s.versions)
-    if (pv.version == v) return &pv;
-  return nullptr;
-}
-
 Status validate_restriction(std::string_view field, const std::string& v) {
   if (v == "ALLOW" || v == "BLOCK") return {};
   return field_error(field, v, "Member must satisfy enum value set: [ALLOW, BLOCK]");
@@ -58,22 +52,12 @@ Result<PageOf<store::Package>> Packages::list_packages(const auth::Principal& ca
   if (filter.publish) ARCA_TRY(validate_restriction("publish", *filter.publish));
   if (filter.upstream) ARCA_TRY(validate_restriction("upstream", *filter.upstream));
   ARCA_ASSIGN_OR_RETURN(auto repo, control_.load_repository(caller, repo_in, "ListPackages"));
-  store::Page page;
-  page.limit = size_t(p.max_results.value_or(kDefaultMaxResults));
-  ARCA_TRY(validate_max_results("maxResults", p.max_results.value_or(kDefaultMaxResults)));
-  if (p.next_token) {
-    ARCA_ASSIGN_OR_RETURN(page.after, decode_page_token("nextToken", *p.next_token));
-  }
-  ++page.limit;  // one extra row tells whether another page exists
+  ARCA_ASSIGN_OR_RETURN(store::Page page, start_keyset_page(p));
   store::RepositoryRef ref{repo.domain_owner, repo.domain_name, repo.name};
   ARCA_ASSIGN_OR_RETURN(auto rows, store_.list_packages(ref, filter, page));
-  PageOf<store::Package> out;
-  if (rows.size() == page.limit) {
-    rows.pop_back();
-    out.next_token = encode_page_token(store::package_cursor(rows.back().key));
-  }
-  out.items = std::move(rows);
-  return out;
+  return finish_keyset_page(std::move(rows), page, [](const store::Package& pkg) {
+    return store::package_cursor(pkg.key);
+  });
 }
 
 Result<store::Package> Packages::delete_package(const auth::Principal& caller,

@@ -9,12 +9,6 @@ namespace arca::core {
 
 namespace {
 
-const store::PackageVersion* find_version(const store::PackageSnapshot& s, std::string_view v) {
-  for (const auto& pv : s.versions)
-    if (pv.version == v) return &pv;
-  return nullptr;
-}
-
 // The versions a request names: `versions`, or the keys of `versionRevisions`.
 Result<std::vector<std::string>> requested_versions(const BatchRequest& req) {
   std::vector<std::string> out = req.versions;

@@ -4,14 +4,6 @@
 
 namespace arca::core {
 
-namespace {
-const store::PackageVersion* find_version(const store::PackageSnapshot& s, std::string_view v) {
-  for (const auto& pv : s.versions)
-    if (pv.version == v) return &pv;
-  return nullptr;
-}
-}  // namespace
-
 Result<BatchResult> Packages::copy_versions(const auth::Principal& caller,
                                             const PackageInput& source,
                                             const std::string& destination_repository,

@@ -63,6 +63,13 @@ NamespaceRule namespace_rule(std::string_view format) {
 
 }  // namespace
 
+const store::PackageVersion* find_version(const store::PackageSnapshot& snapshot,
+                                          std::string_view version) {
+  for (const auto& v : snapshot.versions)
+    if (v.version == version) return &v;
+  return nullptr;
+}
+
 Status validate_version_string(std::string_view field, std::string_view version) {
   return validate_identity_part(field, version);
 }
@@ -168,12 +175,6 @@ Result<std::unique_ptr<blob::BlobReader>> Packages::open_blob(const std::string&
 }
 
 namespace {
-const store::PackageVersion* find_version(const store::PackageSnapshot& s, std::string_view v) {
-  for (const auto& pv : s.versions)
-    if (pv.version == v) return &pv;
-  return nullptr;
-}
-
 std::string package_display(const store::PackageKey& key) {
   if (key.namespace_.empty()) return key.name;
   return key.namespace_ + "/" + key.name;

@@ -40,6 +40,10 @@ Result<store::PackageKey> make_package_key(std::string_view format, std::string_
                                            std::string_view name);
 Status validate_version_string(std::string_view field, std::string_view version);
 
+// The version named `version` in a snapshot, or nullptr.
+const store::PackageVersion* find_version(const store::PackageSnapshot& snapshot,
+                                          std::string_view version);
+
 // A revision: base64 of SHA-256 over the version's assets and metadata (§4.4).
 std::string compute_revision(const store::PackageVersion& v);
 

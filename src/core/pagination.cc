@@ -21,4 +21,15 @@ Result<std::string> decode_page_token(std::string_view field, std::string_view t
   return raw.substr(kPrefix.size());
 }
 
+Result<store::Page> start_keyset_page(const ListParams& p) {
+  int64_t max = p.max_results.value_or(kDefaultMaxResults);
+  ARCA_TRY(validate_max_results("maxResults", max));
+  store::Page page;
+  page.limit = size_t(max) + 1;
+  if (p.next_token) {
+    ARCA_ASSIGN_OR_RETURN(page.after, decode_page_token("nextToken", *p.next_token));
+  }
+  return page;
+}
+
 }  // namespace arca::core

@@ -119,25 +119,9 @@ Result<store::Repository> ControlPlane::delete_repository(const auth::Principal&
 }
 
 namespace {
-Result<store::Page> repository_page(const ListParams& p) {
-  store::Page page;
-  page.limit = size_t(p.max_results.value_or(kDefaultMaxResults));
-  ARCA_TRY(validate_max_results("maxResults", p.max_results.value_or(kDefaultMaxResults)));
-  if (p.next_token) {
-    ARCA_ASSIGN_OR_RETURN(page.after, decode_page_token("nextToken", *p.next_token));
-  }
-  ++page.limit;  // one extra row tells whether another page exists
-  return page;
-}
-
-PageOf<store::Repository> finish_page(std::vector<store::Repository> rows, size_t limit) {
-  PageOf<store::Repository> out;
-  if (rows.size() == limit) {
-    rows.pop_back();
-    out.next_token = encode_page_token(store::repository_cursor(rows.back()));
-  }
-  out.items = std::move(rows);
-  return out;
+PageOf<store::Repository> finish_page(std::vector<store::Repository> rows,
+                                      const store::Page& page) {
+  return finish_keyset_page(std::move(rows), page, store::repository_cursor);
 }
 
 Status validate_prefix(const std::string& prefix) {
@@ -150,12 +134,12 @@ Result<PageOf<store::Repository>> ControlPlane::list_repositories(const auth::Pr
                                                                   const std::string& prefix,
                                                                   const ListParams& p) {
   ARCA_TRY(validate_prefix(prefix));
-  ARCA_ASSIGN_OR_RETURN(store::Page page, repository_page(p));
+  ARCA_ASSIGN_OR_RETURN(store::Page page, start_keyset_page(p));
   store::RepositoryFilter f;
   f.administrator_account = caller.account_id;
   f.name_prefix = prefix;
   ARCA_ASSIGN_OR_RETURN(auto rows, store_.list_repositories(f, page));
-  return finish_page(std::move(rows), page.limit);
+  return finish_page(std::move(rows), page);
 }
 
 Result<PageOf<store::Repository>> ControlPlane::list_repositories_in_domain(
@@ -166,7 +150,7 @@ Result<PageOf<store::Repository>> ControlPlane::list_repositories_in_domain(
                         resolve_owner(caller, owner, domain, "ListRepositoriesInDomain"));
   if (administrator) ARCA_TRY(validate_account_id("administratorAccount", *administrator));
   ARCA_TRY(validate_prefix(prefix));
-  ARCA_ASSIGN_OR_RETURN(store::Page page, repository_page(p));
+  ARCA_ASSIGN_OR_RETURN(store::Page page, start_keyset_page(p));
   ARCA_TRY(store_.get_domain(o, domain));
   store::RepositoryFilter f;
   f.domain_owner = o;
@@ -174,7 +158,7 @@ Result<PageOf<store::Repository>> ControlPlane::list_repositories_in_domain(
   f.administrator_account = administrator;
   f.name_prefix = prefix;
   ARCA_ASSIGN_OR_RETURN(auto rows, store_.list_repositories(f, page));
-  return finish_page(std::move(rows), page.limit);
+  return finish_page(std::move(rows), page);
 }
 
 Result<std::string> ControlPlane::repository_endpoint(const auth::Principal& caller,

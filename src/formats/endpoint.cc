@@ -119,7 +119,7 @@ Result<auth::TokenClaims> authenticate(const auth::TokenService& tokens, const h
 http::BodyPolicy PackageEndpoints::body_policy(const http::Request& head) const {
   auto ref = parse_endpoint_path(head.path);
   FormatHandler* fmt = ref ? find(ref->format) : nullptr;
-  if (!fmt || !authenticate(tokens_, head, *ref)) return {http::BodyMode::kReject, 0};
+  if (!fmt || !authenticate(tokens_, head, *ref)) return {http::BodyMode::kSkip, 0};
   return fmt->body_policy(head, *ref);
 }
 

@@ -73,6 +73,8 @@ enum class BodyMode {
   kReject,  // a body is an error (413 if non-empty)
   kBuffer,  // read into Request::body, up to max_bytes
   kSpool,   // stream to a temp file while hashing, up to max_bytes
+  kSkip,    // answer without reading the body (e.g. 401 before an upload); the connection
+            // closes after the response when a body was announced
 };
 
 struct BodyPolicy {

@@ -184,7 +184,11 @@ awaitable<bool> Session::serve_one(bool first) {
   }
   if (!policy_ok) co_return co_await respond_error(x, 500, "internal error");
   std::unique_ptr<SpoolFile> spool;
-  if (!parser.is_done()) {
+  if (policy.mode == BodyMode::kSkip && !parser.is_done()) {
+    // The unread body would be taken for the next request: answer, then close.
+    x.keep_alive = false;
+    linger_ = true;
+  } else if (!parser.is_done()) {
     uint64_t max = policy.mode == BodyMode::kReject ? 0 : policy.max_bytes;
     if (auto cl = parser.content_length(); cl && *cl > max) {
       co_return co_await respond_error(x, 413,
@@ -198,7 +202,7 @@ awaitable<bool> Session::serve_one(bool first) {
     }
   }
   // kSpool always yields a spooled body, empty when the request has none.
-  if (!parser.is_done() || policy.mode == BodyMode::kSpool) {
+  if (policy.mode != BodyMode::kSkip && (!parser.is_done() || policy.mode == BodyMode::kSpool)) {
     std::string why;
     int status = co_await read_body(parser, x, policy, spool, why);
     if (status < 0) co_return false;

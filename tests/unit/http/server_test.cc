@@ -253,6 +253,36 @@ TEST_F(BodyTest, ChunkedBodyBufferedAndOverLimit) {
   EXPECT_EQ(calls, 2);
 }
 
+TEST_F(BodyTest, SkipModeAnswersWithoutReadingTheBodyThenCloses) {
+  policy = {BodyMode::kSkip, 0};
+  h.fn = [this](Request& r) {
+    calls++;
+    Response res;
+    res.status = 401;
+    res.body = "body seen: " + std::to_string(r.body.size());
+    return res;
+  };
+  RunningServer s(h, quiet_options());
+  {
+    // Only the head is sent: the handler still answers, and the connection then closes.
+    Client c(s.port());
+    c.send("PUT /up HTTP/1.1\r\nHost: t\r\nContent-Length: 100000000\r\n\r\n");
+    auto res = c.read();
+    EXPECT_EQ(res.result_int(), 401);
+    EXPECT_EQ(res.body(), "body seen: 0");
+    EXPECT_TRUE(c.closed_by_peer());
+  }
+  {
+    // Without a body the connection stays usable.
+    Client c(s.port());
+    c.send(get_request("/"));
+    EXPECT_EQ(c.read().result_int(), 401);
+    c.send(get_request("/"));
+    EXPECT_EQ(c.read().result_int(), 401);
+  }
+  EXPECT_EQ(calls, 3);
+}
+
 TEST_F(BodyTest, RejectModeRefusesBodies) {
   policy = {BodyMode::kReject, 0};
   RunningServer s(h, quiet_options());
