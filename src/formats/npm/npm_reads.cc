@@ -5,6 +5,7 @@
 #include "formats/npm/npm_responses.h"
 #include "formats/npm/packument.h"
 #include "util/crypto.h"
+#include "util/gzip.h"
 
 namespace arca::formats::npm {
 
@@ -18,10 +19,17 @@ bool wants_abbreviated(const http::Request& r) {
   return accept && accept->find(kAbbreviatedType) != std::string_view::npos;
 }
 
-http::Response document_response(const CachedDocument& doc, bool abbreviated) {
+bool wants_gzip(const http::Request& r) {
+  auto ae = r.headers.get("Accept-Encoding");
+  return ae && accepts_gzip(*ae);
+}
+
+http::Response document_response(const CachedDocument& doc, bool abbreviated, bool gzip) {
   http::Response r;
   r.headers.set("Content-Type", abbreviated ? kAbbreviatedType : "application/json");
   r.headers.set("ETag", doc.etag);
+  r.headers.set("Vary", "Accept, Accept-Encoding");
+  if (gzip) r.headers.set("Content-Encoding", "gzip");
   r.body = doc.body;
   return r;
 }
@@ -35,8 +43,11 @@ http::Response NpmFormat::get_packument(const http::Request& request, const Requ
   auto key = key_of(name);
   if (!key) return package_not_found();
   bool abbreviated = wants_abbreviated(request);
+  // Compressed variants are cached too, so gzip costs one compression per package change.
+  bool gzip = wants_gzip(request);
   std::string cache_key = PackumentCache::key(ctx.repository, *key);
-  std::string variant = (abbreviated ? "a " : "f ") + ctx.repository_url;
+  std::string variant = std::string(abbreviated ? "a" : "f") + (gzip ? "g " : " ") +
+                        ctx.repository_url;
   auto doc = cache_->get(cache_key, variant);
   if (!doc) {
     uint64_t generation = cache_->generation();
@@ -48,13 +59,13 @@ http::Response NpmFormat::get_packument(const http::Request& request, const Requ
     auto body = render_packument(*snapshot, name, {ctx.repository_url, abbreviated});
     if (!body) return package_not_found();
     auto fresh = std::make_shared<CachedDocument>();
-    fresh->etag = "\"" + crypto::sha256_hex(*body).substr(0, 40) + "\"";
-    fresh->body = std::move(*body);
+    fresh->etag = "\"" + crypto::sha256_hex(*body).substr(0, 40) + (gzip ? "-gz" : "") + "\"";
+    fresh->body = gzip ? gzip_compress(*body) : std::move(*body);
     cache_->put(cache_key, variant, generation, fresh);
     doc = std::move(fresh);
   }
   if (etag_matches(request, doc->etag)) return not_modified(doc->etag);
-  return document_response(*doc, abbreviated);
+  return document_response(*doc, abbreviated, gzip);
 }
 
 http::Response NpmFormat::get_version(const RequestContext& ctx, const NpmName& name,
