@@ -1,6 +1,7 @@
 #include "http/access_log.h"
 
 #include <fmt/format.h>
+#include <spdlog/async.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -21,11 +22,16 @@ std::string iso8601_ms(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
+// Lines are handed to one background writer thread so an I/O thread never waits on a write(2)
+// to stderr; when the queue is full the caller blocks rather than losing lines.
 spdlog::logger& access_logger() {
   static std::shared_ptr<spdlog::logger> logger = [] {
-    auto l = std::make_shared<spdlog::logger>("arca.access",
-                                              std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    static auto pool = std::make_shared<spdlog::details::thread_pool>(8192, 1);
+    auto l = std::make_shared<spdlog::async_logger>(
+        "arca.access", std::make_shared<spdlog::sinks::stderr_sink_mt>(), pool,
+        spdlog::async_overflow_policy::block);
     l->set_pattern("%v");
+    l->flush_on(spdlog::level::off);
     return l;
   }();
   return *logger;

@@ -21,7 +21,7 @@ struct ServerOptions {
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 8080;  // 0 picks a free port
   unsigned io_threads = 0;      // 0 = one per core
-  unsigned blocking_threads = 8;
+  unsigned blocking_threads = 4;
   uint32_t max_header_bytes = 16 * 1024;
   uint32_t header_timeout_ms = 10'000;     // whole request head must arrive within this
   uint32_t body_idle_timeout_ms = 30'000;  // max gap between body bytes

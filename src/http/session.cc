@@ -403,6 +403,22 @@ awaitable<bool> Session::write_response(Exchange& x, Response res) {
   }
   head.keep_alive(x.keep_alive);
 
+  // A small in-memory body leaves with its header in one write (one syscall per response).
+  auto* text = std::get_if<std::string>(&out.res.body);
+  if (out.send_body && text && !chunked && text->size() <= kWriteSlice) {
+    bhttp::response<bhttp::span_body<const char>> msg(std::move(head.base()));
+    msg.body() = {text->data(), text->size()};
+    stream().expires_after(Millis(opt_.write_timeout_ms));
+    auto [ec, n] = co_await bhttp::async_write(stream(), msg, kTok);
+    if (ec) {
+      if (ec == beast::error::timeout) rt_.timeouts++;
+      x.keep_alive = false;
+      co_return false;
+    }
+    x.bytes_out += text->size();
+    co_return true;
+  }
+
   bhttp::response_serializer<bhttp::empty_body> sr(head);
   stream().expires_after(Millis(opt_.write_timeout_ms));
   auto [ec, n] = co_await bhttp::async_write_header(stream(), sr, kTok);

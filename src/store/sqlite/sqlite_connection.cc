@@ -146,7 +146,8 @@ Result<Query> Connection::query(std::string_view sql) {
 // --- Transaction ---
 
 Result<Transaction> Transaction::begin(Connection& conn, Mode mode) {
-  ARCA_TRY(conn.exec(mode == Mode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN"));
+  // Cached prepared statements: BEGIN/COMMIT run on every request, re-parsing them shows up.
+  ARCA_TRY(conn.run(mode == Mode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN"));
   return Transaction(&conn);
 }
 
@@ -162,7 +163,7 @@ Transaction::~Transaction() {
 
 Status Transaction::commit() {
   Connection* conn = std::exchange(conn_, nullptr);
-  auto status = conn->exec("COMMIT");
+  auto status = conn->run("COMMIT");
   if (!status && sqlite3_get_autocommit(conn->handle()) == 0) (void)conn->exec("ROLLBACK");
   return status;
 }
