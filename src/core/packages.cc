@@ -191,11 +191,29 @@ Result<store::PackageVersion> Packages::publish(const store::RepositoryRef& repo
   v.entry_repository = repo.repository;
   v.entry_external_connection.clear();
   v.revision = compute_revision(v);
+  auto outcome = commit_version(repo, key, input);
+  if (!outcome) {
+    // A refused publish (e.g. the version exists) leaves no bytes behind. Another publish that
+    // needs the same blob and has not committed yet then fails its existence check and is told
+    // to retry; a reference is never committed to a removed blob.
+    std::vector<std::string> blobs;
+    for (const auto& a : v.assets) blobs.push_back(a.sha256);
+    reclaim(blobs);
+    return outcome.error();
+  }
+  notify(repo, key);
+  return v;
+}
+
+Result<store::MutationOutcome> Packages::commit_version(const store::RepositoryRef& repo,
+                                                        const store::PackageKey& key,
+                                                        const NewVersion& input) {
+  const store::PackageVersion& v = input.version;
   std::lock_guard gc(blob_gc_mu_);
   for (const auto& a : v.assets)
     if (!blobs_.stat(a.sha256))
       return unavailable("Asset " + a.name + " is no longer stored; retry the publish");
-  auto outcome = store_.mutate_package(
+  return store_.mutate_package(
       repo, key,
       [&](const std::optional<store::PackageSnapshot>& snap) -> Result<store::PackageMutation> {
         store::PackageMutation m;
@@ -208,9 +226,6 @@ Result<store::PackageVersion> Packages::publish(const store::RepositoryRef& repo
         m.dist_tags = input.dist_tags;
         return m;
       });
-  if (!outcome) return outcome.error();
-  notify(repo, key);
-  return v;
 }
 
 Status Packages::set_dist_tags(const store::RepositoryRef& repo, const store::PackageKey& key,

@@ -185,6 +185,10 @@ class Packages {
                                         const store::PackageKey& key,
                                         const store::MetadataStore::PackageMutator& fn);
   void reclaim(const std::vector<std::string>& blobs);
+  // Checks the version's blobs exist and commits it, under blob_gc_mu_.
+  Result<store::MutationOutcome> commit_version(const store::RepositoryRef& repo,
+                                                const store::PackageKey& key,
+                                                const NewVersion& input);
   void notify(const store::RepositoryRef& repo, const store::PackageKey& key);
 
   store::MetadataStore& store_;

@@ -94,6 +94,10 @@ TEST_F(PackagesTest, PublishOnceThenConflict) {
   auto again = publish("1.0.0", "two");
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code, Code::kAlreadyExists);
+  // The refused publish's bytes are not kept; the winner's are.
+  auto blobs = blobs_->list().value();
+  ASSERT_EQ(blobs.size(), 1u);
+  EXPECT_EQ(blobs[0], v->assets[0].sha256);
   auto pkg = packages_->describe_package(caller_, input()).value();
   EXPECT_EQ(pkg.origin.publish, "ALLOW");
   EXPECT_EQ(pkg.origin.upstream, "BLOCK");
