@@ -13,9 +13,9 @@ import shutil
 import tempfile
 
 from arca_harness import ArcaServer, ArcaTestCase, main
-from npm_util import (NODE, PNPM_JS, YARN1_JS, YARN4_JS, Http, node_require,
-                      npm_pack, NpmLogin, require_npm, require_npm_served, require_tool,
-                      run, sha256, SkipsPerTest, sri512, write_consumer, write_package)
+from npm_util import (NODE, PNPM_JS, YARN1_JS, YARN4_JS, error_text, Http, node_require, npm_pack,
+                      NpmLogin, publish_doc, require_npm, require_npm_served, require_tool, run, sha256,
+                      SkipsPerTest, sri512, write_consumer, write_package)
 
 DOMAIN = 'npm-e2e'
 REPO = 'main-repo'
@@ -73,7 +73,7 @@ class NpmClientsTest(SkipsPerTest, ArcaTestCase):
     def test_login_wrote_npmrc(self):
         self.assertEqual(self.login.registry, '%s/npm/d/%s-%s/%s/' % (self.server.url, DOMAIN, self.owner, REPO))
         self.assertTrue(self.login.nerf.startswith('//127.0.0.1:%d/npm/d/' % self.server.port), self.login.nerf)
-        p = self.login.npm('ping')
+        p = self.login.npm('ping', '--loglevel', 'notice')
         self.assertIn('PONG', p.stdout + p.stderr)
 
     # ------------------------------------------------------------------ npm
@@ -137,10 +137,15 @@ class NpmClientsTest(SkipsPerTest, ArcaTestCase):
     def test_npm_publish_over_existing_version_refused(self):
         d = write_package(tempfile.mkdtemp(prefix='over-', dir=self.pkgroot), PLAIN, '1.0.0',
                           marker=' (different content)')
+        # npm itself refuses, having seen 1.0.0 in the packument ...
         p = self.login.npm('publish', cwd=d, check=False)
         self.assertNotEqual(p.returncode, 0, p.stdout)
-        self.assertIn('E403', p.stderr)
-        self.assertIn('cannot publish over', p.stderr.lower())
+        self.assertIn('cannot publish over the previously published versions: 1.0.0', p.stderr.lower())
+        # ... and so does the server when the document arrives anyway
+        tgz = npm_pack(self.login, d)
+        st, _, body = self.http.publish(PLAIN, publish_doc(PLAIN, '1.0.0', tgz, registry=self.login.registry))
+        self.assertEqual(st, 403, body)
+        self.assertIn('cannot publish over', error_text(body).lower())
         # the original is still what is served
         st, _, body = self.http.request('GET', 'e2e-plain/-/e2e-plain-1.0.0.tgz')
         self.assertEqual((st, body), (200, self.plain_tgz))
@@ -219,7 +224,7 @@ class NpmClientsTest(SkipsPerTest, ArcaTestCase):
         st, _, _ = self.http.request('GET', '%s/-/%s-1.0.1.tgz' % (name, name))
         self.assertEqual(st, 404)
         # the version can be published again after an unpublish
-        self.publish(name, '1.0.1', marker=' again')
+        self.publish(name, '1.0.1', '--tag', 'again', marker=' again')  # below latest: npm wants a tag
         app = self.consumer('unpub-app-', {name: '1.0.1'})
         self.login.npm('install', '--cache', self.fresh_cache(), cwd=app)
         self.assertEqual(node_require(app, self.login.env, name), ['e2e-unpub@1.0.1 again'])

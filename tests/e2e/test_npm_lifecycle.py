@@ -128,11 +128,12 @@ class NpmLifecycleTest(SkipsPerTest, ArcaTestCase):
         a = self.ca.list_package_version_assets(domain=DOMAIN, repository=REPO, format='npm', package=name,
                                                 packageVersion='1.0.0')['assets']
         self.assertEqual([x['hashes']['SHA-256'] for x in a], [sha256(tgz100)])
-        # a re-publish of an Archived version is refused
+        # a re-publish of an Archived version is refused by the server (npm cannot see it)
         d = write_package(tempfile.mkdtemp(dir=self.pkgroot), name, '1.0.0')
-        p = self.login.npm('publish', cwd=d, check=False)
+        p = self.login.npm('publish', '--tag', 'old', '--loglevel', 'http', cwd=d, check=False)
         self.assertNotEqual(p.returncode, 0)
-        self.assertIn('E403', p.stderr)
+        self.assertRegex(p.stderr, r'PUT 403 \S*/life-status')
+        self.assertIn('cannot publish over', p.stderr.lower())
 
         self.set_status(name, ['1.0.0'], 'Published')
         self.assertEqual(self.view_versions(name), ['1.0.0', '1.1.0'])
@@ -187,8 +188,9 @@ class NpmLifecycleTest(SkipsPerTest, ArcaTestCase):
         self.assertNotEqual(p.returncode, 0)
         # a Disposed version is still present: publishing it again is refused
         d = write_package(tempfile.mkdtemp(dir=self.pkgroot), name, '1.0.0')
-        p = self.login.npm('publish', cwd=d, check=False)
+        p = self.login.npm('publish', '--tag', 'old', '--loglevel', 'http', cwd=d, check=False)
         self.assertNotEqual(p.returncode, 0, 'publish over a Disposed version must be refused')
+        self.assertRegex(p.stderr, r'PUT 403 \S*/life-dispose')
         # no status change brings it back
         r = self.ca.update_package_versions_status(domain=DOMAIN, repository=REPO, format='npm', package=name,
                                                    versions=['1.0.0'], targetStatus='Published')
@@ -206,7 +208,7 @@ class NpmLifecycleTest(SkipsPerTest, ArcaTestCase):
         self.assertEqual(list(self.versions(name)), ['1.0.1'])
         self.assertClientError(self.ca.describe_package_version, 'ResourceNotFoundException', **kw)
         # now the version may be published again, with different content
-        _, tgz2 = self.publish(name, '1.0.0', marker=' (re-published)')
+        _, tgz2 = self.publish(name, '1.0.0', '--tag', 'old', marker=' (re-published)')
         self.assertNotEqual(tgz2, tgz)
         self.assertEqual(self.versions(name)['1.0.0']['status'], 'Published')
         app2, _ = self.install({name: '1.0.0'})
