@@ -207,6 +207,20 @@ class NpmBadInputTest(SkipsPerTest, ArcaTestCase):
         st, _, body = self.publish(name, good)
         self.assertEqual(st, 201, body)
 
+    def test_publish_over_existing_version(self):
+        name = 'over-pkg'
+        tgz, doc = self.doc(name)
+        st, _, body = self.publish(name, doc)
+        self.assertEqual(st, 201, body)
+        other = make_tarball(name, '1.0.0', nonce='other')
+        _, doc2 = self.doc(name, tgz=other)
+        st, msg = self.assert_refused(name, doc2, other, statuses=(403,), contains='cannot publish over',
+                                      what='publish over an existing version')
+        # the same bytes again are refused too (npm has exactly one asset per version)
+        self.assert_refused(name, doc, statuses=(403,), contains='cannot publish over', what='identical re-publish')
+        st, _, body = self.http.request('GET', '%s/-/%s-1.0.0.tgz' % (name, name))
+        self.assertEqual((st, body), (200, tgz))
+
     # ------------------------------------------------------------------ concurrency
     def test_concurrent_publishes_of_one_version(self):
         name = 'race-pkg'
