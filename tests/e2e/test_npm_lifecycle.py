@@ -156,6 +156,23 @@ class NpmLifecycleTest(SkipsPerTest, ArcaTestCase):
         app, _ = self.install({name: '*'})
         self.assertEqual(node_require(app, self.login.env, name), ['@life/tagged@1.0.0'])
 
+    def test_npm_edits_leave_hidden_versions_alone(self):
+        """npm unpublish/deprecate send back the whole packument they were shown; a version hidden
+        from it (Unlisted) must survive untouched."""
+        name = 'life-hidden'
+        for v in ('1.0.0', '1.0.1', '1.0.2'):
+            self.publish(name, v)
+        self.set_status(name, ['1.0.0'], 'Unlisted')
+        self.login.npm('unpublish', '%s@1.0.2' % name)
+        self.assertEqual({v: x['status'] for v, x in self.versions(name).items()},
+                         {'1.0.0': 'Unlisted', '1.0.1': 'Published'})
+        self.login.npm('deprecate', name, 'all of it is old')
+        self.set_status(name, ['1.0.0'], 'Published')
+        st, pk = self.http.packument(name)
+        self.assertEqual(st, 200)
+        self.assertEqual({v: m.get('deprecated') for v, m in pk['versions'].items()},
+                         {'1.0.0': None, '1.0.1': 'all of it is old'})
+
     def test_dispose_then_delete_and_republish(self):
         name = 'life-dispose'
         _, tgz = self.publish(name, '1.0.0')
