@@ -387,13 +387,6 @@ class Http:
         return st, (json.loads(body) if st == 200 else body)
 
 
-def require_npm_served(http):
-    """Skips (loudly) while the server answers that the npm format is not implemented yet."""
-    st, _, body = http.request('GET', 'e2e-probe-package')
-    if st == 404 and b'not served yet' in body:
-        loud_skip('this arca build does not serve the npm format yet: %s' % error_text(body))
-
-
 def error_text(body):
     """The message of an npm-style error body ({"error": ...}), or the raw text."""
     try:

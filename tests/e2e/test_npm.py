@@ -14,7 +14,7 @@ import tempfile
 
 from arca_harness import ArcaServer, ArcaTestCase, main
 from npm_util import (NODE, PNPM_JS, YARN1_JS, YARN4_JS, error_text, Http, node_require, npm_pack,
-                      NpmLogin, publish_doc, require_npm, require_npm_served, require_tool, run, sha256,
+                      NpmLogin, publish_doc, require_npm, require_tool, run, sha256,
                       SkipsPerTest, sri512, write_consumer, write_package)
 
 DOMAIN = 'npm-e2e'
@@ -38,7 +38,6 @@ class NpmClientsTest(SkipsPerTest, ArcaTestCase):
         cls.ca.create_repository(domain=DOMAIN, repository=REPO)
         cls.login = NpmLogin(cls.server, DOMAIN, REPO, cls.server.workdir)
         cls.http = Http(cls.server.url + cls.login.path, cls.login.token)
-        require_npm_served(cls.http)
         cls.pkgroot = tempfile.mkdtemp(prefix='pkgs-', dir=cls.server.workdir)
         # The two packages every consumer below depends on; @corp/lib depends on e2e-plain.
         cls.plain_dir = write_package(cls.pkgroot, PLAIN, '1.0.0', description='A plain unscoped package')

@@ -16,7 +16,7 @@ import threading
 
 from arca_harness import ArcaServer, ArcaTestCase, main
 from npm_util import (blob_hashes, error_text, Http, make_tarball, npm_inventory, publish_doc,
-                      require_npm_served, sha256, SkipsPerTest, sri512)
+                      sha256, SkipsPerTest, sri512)
 
 DOMAIN = 'npm-bad'
 REPO = 'bad'
@@ -37,7 +37,6 @@ class NpmBadInputTest(SkipsPerTest, ArcaTestCase):
         cls.endpoint = cls.ca.get_repository_endpoint(domain=DOMAIN, repository=REPO,
                                                       format='npm')['repositoryEndpoint']
         cls.http = Http(cls.endpoint, cls.token)
-        require_npm_served(cls.http)
 
     @classmethod
     def tearDownClass(cls):

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 from arca_harness import ArcaServer, ArcaTestCase, main
 from npm_util import (blob_hashes, Http, node_require, npm_inventory, npm_pack, NpmLogin,
-                      require_npm, require_npm_served, sha256, SkipsPerTest, sri512, write_consumer,
+                      require_npm, sha256, SkipsPerTest, sri512, write_consumer,
                       write_package)
 
 DOMAIN = 'npm-life'
@@ -34,7 +34,6 @@ class NpmLifecycleTest(SkipsPerTest, ArcaTestCase):
         cls.ca.create_repository(domain=DOMAIN, repository=REPO2)
         cls.login = NpmLogin(cls.server, DOMAIN, REPO, cls.server.workdir)
         cls.http = Http(cls.server.url + cls.login.path, cls.login.token)
-        require_npm_served(cls.http)
         cls.pkgroot = tempfile.mkdtemp(prefix='pkgs-', dir=cls.server.workdir)
 
     # ------------------------------------------------------------------ helpers
