@@ -234,9 +234,13 @@ Status Packages::set_dist_tags(const store::RepositoryRef& repo, const store::Pa
       repo, key,
       [&](const std::optional<store::PackageSnapshot>& snap) -> Result<store::PackageMutation> {
         if (!snap) return not_found("package", package_display(key), "Package not found");
-        for (const auto& [tag, version] : changes)
-          if (version && !find_version(*snap, *version))
+        for (const auto& [tag, version] : changes) {
+          if (!version) continue;
+          // A Disposed version can never be installed again: no tag may point at it.
+          const store::PackageVersion* v = find_version(*snap, *version);
+          if (!v || v->status == status::kDisposed)
             return not_found("package-version", *version, "Version " + *version + " not found");
+        }
         store::PackageMutation m;
         m.dist_tags = changes;
         return m;

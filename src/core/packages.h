@@ -125,7 +125,7 @@ class Packages {
   // message formats may show). A new package gets origin publish=ALLOW, upstream=BLOCK.
   Result<store::PackageVersion> publish(const store::RepositoryRef& repo,
                                         const store::PackageKey& key, NewVersion input);
-  // Sets/removes tags; setting a tag to a version that is absent is kNotFound.
+  // Sets/removes tags; setting a tag to a version that is absent or Disposed is kNotFound.
   Status set_dist_tags(const store::RepositoryRef& repo, const store::PackageKey& key,
                        const std::map<std::string, std::optional<std::string>>& changes);
   // Edits one version's metadata in place (npm deprecate); the revision is recomputed.
