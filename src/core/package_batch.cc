@@ -7,9 +7,6 @@
 
 namespace arca::core {
 
-namespace {
-
-// The versions a request names: `versions`, or the keys of `versionRevisions`.
 Result<std::vector<std::string>> requested_versions(const BatchRequest& req) {
   std::vector<std::string> out = req.versions;
   if (out.empty())
@@ -25,6 +22,8 @@ Result<std::vector<std::string>> requested_versions(const BatchRequest& req) {
   }
   return out;
 }
+
+namespace {
 
 Status validate_status_enum(std::string_view field, const std::string& s) {
   for (auto ok : {"Published", "Unfinished", "Unlisted", "Archived", "Disposed", "Deleted"})

@@ -23,13 +23,7 @@ Result<BatchResult> Packages::copy_versions(const auth::Principal& caller,
   // Source-side checks decide the outcome before the destination is touched.
   std::vector<const store::PackageVersion*> chosen;
   BatchResult pre;
-  std::vector<std::string> names = req.versions;
-  if (names.empty())
-    for (const auto& [v, r] : req.version_revisions) names.push_back(v);
-  if (names.empty()) return missing_field("versions");
-  if (names.size() > 100)
-    return field_error("versions", std::to_string(names.size()) + " versions",
-                       "Member must have length less than or equal to 100");
+  ARCA_ASSIGN_OR_RETURN(std::vector<std::string> names, requested_versions(req));
   for (const auto& name : names) {
     const store::PackageVersion* v = find_version(snap, name);
     auto rev = req.version_revisions.find(name);

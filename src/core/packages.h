@@ -96,6 +96,10 @@ struct VersionPage {
   std::string next_token;
 };
 
+// The versions a batch request names: `versions`, else the keys of `versionRevisions`; 1..100,
+// distinct, each a valid version string.
+Result<std::vector<std::string>> requested_versions(const BatchRequest& req);
+
 // Addresses a package through the control plane.
 struct PackageInput {
   RepositoryInput repository;

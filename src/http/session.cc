@@ -120,6 +120,7 @@ class Session {
   awaitable<bool> write_response(Exchange& x, Response res);
   awaitable<bool> write_body(Exchange& x, ResponsePlan& out, bool chunked);
   awaitable<bool> send_string(const std::string& s, Exchange& x);
+  bool write_ok(const beast::error_code& ec, Exchange& x);
   awaitable<bool> send_file(int fd, uint64_t offset, uint64_t length, Exchange& x);
   awaitable<bool> copy_file(int fd, uint64_t offset, uint64_t length, Exchange& x);
   awaitable<bool> send_chunks(ChunkSource& src, std::optional<uint64_t> length, bool chunked,
@@ -410,11 +411,7 @@ awaitable<bool> Session::write_response(Exchange& x, Response res) {
     msg.body() = {text->data(), text->size()};
     stream().expires_after(Millis(opt_.write_timeout_ms));
     auto [ec, n] = co_await bhttp::async_write(stream(), msg, kTok);
-    if (ec) {
-      if (ec == beast::error::timeout) rt_.timeouts++;
-      x.keep_alive = false;
-      co_return false;
-    }
+    if (!write_ok(ec, x)) co_return false;
     x.bytes_out += text->size();
     co_return true;
   }
@@ -422,15 +419,19 @@ awaitable<bool> Session::write_response(Exchange& x, Response res) {
   bhttp::response_serializer<bhttp::empty_body> sr(head);
   stream().expires_after(Millis(opt_.write_timeout_ms));
   auto [ec, n] = co_await bhttp::async_write_header(stream(), sr, kTok);
-  if (ec) {
-    if (ec == beast::error::timeout) rt_.timeouts++;
-    x.keep_alive = false;
-    co_return false;
-  }
+  if (!write_ok(ec, x)) co_return false;
   if (!out.send_body) co_return true;
   bool ok = co_await write_body(x, out, chunked);
   if (!ok) x.keep_alive = false;
   co_return ok;
+}
+
+// Counts a timed-out write; a failed write ends the connection.
+bool Session::write_ok(const beast::error_code& ec, Exchange& x) {
+  if (!ec) return true;
+  if (ec == beast::error::timeout) rt_.timeouts++;
+  x.keep_alive = false;
+  return false;
 }
 
 awaitable<bool> Session::write_body(Exchange& x, ResponsePlan& out, bool chunked) {
