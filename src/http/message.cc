@@ -49,6 +49,12 @@ std::optional<std::string_view> Request::query_param(std::string_view name) cons
   return std::nullopt;
 }
 
+const std::string* body_text(const Response& response) {
+  if (auto* s = std::get_if<std::string>(&response.body)) return s;
+  if (auto* shared = std::get_if<SharedText>(&response.body)) return shared->get();
+  return nullptr;
+}
+
 bool percent_decode(std::string_view in, std::string& out) {
   out.clear();
   out.reserve(in.size());

@@ -3,6 +3,7 @@
 // formats/ compile without Boost.Beast.
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,20 +30,20 @@ class Headers {
 
 // The request body as the handler receives it, chosen by Handler::body_policy.
 struct SpooledBody {
-  std::string path;    // temp file holding the body; deleted after the handler returns
+  std::string path;  // temp file holding the body; deleted after the handler returns
   uint64_t size = 0;
   std::string sha256;  // lowercase hex of the bytes
 };
 
 struct Request {
-  std::string method;       // upper case as sent: "GET", "PUT", ...
-  std::string target;       // raw request target, e.g. "/v1/domain?domain=x"
-  std::string path;         // raw (still percent-encoded) path part of target
-  std::string raw_query;    // raw query string without '?'
+  std::string method;     // upper case as sent: "GET", "PUT", ...
+  std::string target;     // raw request target, e.g. "/v1/domain?domain=x"
+  std::string path;       // raw (still percent-encoded) path part of target
+  std::string raw_query;  // raw query string without '?'
   // Query parameters, percent-decoded, in order (duplicates kept).
   std::vector<std::pair<std::string, std::string>> query;
   Headers headers;
-  std::string body;                   // BodyMode::kBuffer
+  std::string body;                    // BodyMode::kBuffer
   std::optional<SpooledBody> spooled;  // BodyMode::kSpool
   std::string remote_address;
   std::string request_id;  // UUID assigned by the server; also sent as x-amzn-RequestId
@@ -61,10 +62,13 @@ struct FileBody {
 // and returns false once there is nothing more. Used for blobs without a local file.
 using ChunkSource = std::function<bool(std::string& out)>;
 
+// An immutable in-memory body shared with a cache, sent without copying it.
+using SharedText = std::shared_ptr<const std::string>;
+
 struct Response {
   int status = 200;
   Headers headers;
-  std::variant<std::string, FileBody, ChunkSource> body;
+  std::variant<std::string, FileBody, ChunkSource, SharedText> body;
   // Set when the body length is known for a ChunkSource (else chunked encoding is used).
   std::optional<uint64_t> content_length;
 };
@@ -94,6 +98,9 @@ class Handler {
   // the format its client reads. `status` is the HTTP status to send.
   virtual Response transport_error(const Request& head, int status, std::string message) = 0;
 };
+
+// The in-memory text of a body (std::string or SharedText), or nullptr for file/chunk bodies.
+const std::string* body_text(const Response& response);
 
 // Percent-decodes `in`; '+' stays '+'. Returns false on a malformed escape.
 bool percent_decode(std::string_view in, std::string& out);

@@ -87,7 +87,7 @@ ResponsePlan plan_response(Handler& handler, const Request& req, Response res) {
   }
   ResponsePlan plan;
   if (std::holds_alternative<FileBody>(res.body)) resolve_file(handler, req, res, plan);
-  if (auto* s = std::get_if<std::string>(&res.body)) {
+  if (const std::string* s = body_text(res)) {
     plan.length = s->size();
     auto cl = res.headers.get("Content-Length");
     if (req.method == "HEAD" && s->empty() && cl) {

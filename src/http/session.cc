@@ -405,7 +405,7 @@ awaitable<bool> Session::write_response(Exchange& x, Response res) {
   head.keep_alive(x.keep_alive);
 
   // A small in-memory body leaves with its header in one write (one syscall per response).
-  auto* text = std::get_if<std::string>(&out.res.body);
+  const std::string* text = body_text(out.res);
   if (out.send_body && text && !chunked && text->size() <= kWriteSlice) {
     bhttp::response<bhttp::span_body<const char>> msg(std::move(head.base()));
     msg.body() = {text->data(), text->size()};
@@ -435,7 +435,7 @@ bool Session::write_ok(const beast::error_code& ec, Exchange& x) {
 }
 
 awaitable<bool> Session::write_body(Exchange& x, ResponsePlan& out, bool chunked) {
-  if (auto* s = std::get_if<std::string>(&out.res.body)) co_return co_await send_string(*s, x);
+  if (const std::string* s = body_text(out.res)) co_return co_await send_string(*s, x);
   if (auto* f = std::get_if<FileBody>(&out.res.body)) {
     co_return co_await send_file(out.file.get(), f->offset, f->length, x);
   }

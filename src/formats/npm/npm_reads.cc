@@ -24,13 +24,15 @@ bool wants_gzip(const http::Request& r) {
   return ae && accepts_gzip(*ae);
 }
 
-http::Response document_response(const CachedDocument& doc, bool abbreviated, bool gzip) {
+// The cached document is sent as is: the response shares its buffer instead of copying it.
+http::Response document_response(const std::shared_ptr<const CachedDocument>& doc, bool abbreviated,
+                                 bool gzip) {
   http::Response r;
   r.headers.set("Content-Type", abbreviated ? kAbbreviatedType : "application/json");
-  r.headers.set("ETag", doc.etag);
+  r.headers.set("ETag", doc->etag);
   r.headers.set("Vary", "Accept, Accept-Encoding");
   if (gzip) r.headers.set("Content-Encoding", "gzip");
-  r.body = doc.body;
+  r.body = http::SharedText(doc, &doc->body);
   return r;
 }
 
@@ -46,8 +48,8 @@ http::Response NpmFormat::get_packument(const http::Request& request, const Requ
   // Compressed variants are cached too, so gzip costs one compression per package change.
   bool gzip = wants_gzip(request);
   std::string cache_key = PackumentCache::key(ctx.repository, *key);
-  std::string variant = std::string(abbreviated ? "a" : "f") + (gzip ? "g " : " ") +
-                        ctx.repository_url;
+  std::string variant =
+      std::string(abbreviated ? "a" : "f") + (gzip ? "g " : " ") + ctx.repository_url;
   auto doc = cache_->get(cache_key, variant);
   if (!doc) {
     uint64_t generation = cache_->generation();
@@ -65,7 +67,7 @@ http::Response NpmFormat::get_packument(const http::Request& request, const Requ
     doc = std::move(fresh);
   }
   if (etag_matches(request, doc->etag)) return not_modified(doc->etag);
-  return document_response(*doc, abbreviated, gzip);
+  return document_response(doc, abbreviated, gzip);
 }
 
 http::Response NpmFormat::get_version(const RequestContext& ctx, const NpmName& name,

@@ -86,7 +86,7 @@ class NpmFormatTest : public ::testing::Test {
     return call("PUT", target, testing::publish_document(spec), {}, true);
   }
   static std::string body(const http::Response& r) {
-    if (auto* s = std::get_if<std::string>(&r.body)) return *s;
+    if (const std::string* s = http::body_text(r)) return *s;
     if (auto* f = std::get_if<http::FileBody>(&r.body)) {
       std::ifstream in(f->path, std::ios::binary);
       std::string all((std::istreambuf_iterator<char>(in)), {});
