@@ -6,6 +6,7 @@
 // Access (until resource policies exist): a caller may act only on domains its own account owns;
 // another account's domain answers AccessDeniedException, as AWS does without a policy.
 // Thread safety: stateless beyond its collaborators; callable from any blocking-pool thread.
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -83,6 +84,12 @@ class ControlPlane {
                                                              const RepositoryInput& in,
                                                              const std::string& connection);
 
+  // Called after a repository (and with it every package it held) is deleted, so caches of
+  // package data can drop what they hold. Register before serving.
+  void on_repository_deleted(std::function<void(const store::RepositoryRef&)> fn) {
+    repository_deleted_.push_back(std::move(fn));
+  }
+
   // --- tags (domain and repository ARNs) ---
   Status tag_resource(const auth::Principal& caller, const std::string& arn,
                       const store::Tags& tags);
@@ -121,6 +128,7 @@ class ControlPlane {
   // Serializes upstream-list changes so the cycle check and the write are one step. Within one
   // node this is exact; several nodes on one database need a database lock here (issue K).
   std::mutex upstreams_mu_;
+  std::vector<std::function<void(const store::RepositoryRef&)>> repository_deleted_;
 };
 
 // The external connection names CodeArtifact defines, with their package format ("" if unknown).

@@ -116,7 +116,16 @@ std::string compute_revision(const store::PackageVersion& v) {
 }
 
 Packages::Packages(store::MetadataStore& store, blob::BlobStore& blobs, ControlPlane& control)
-    : store_(store), blobs_(blobs), control_(control) {}
+    : store_(store), blobs_(blobs), control_(control) {
+  control_.on_repository_deleted([this](const store::RepositoryRef& repo) {
+    {
+      std::lock_guard lock(snapshots_mu_);
+      ++snapshot_generation_;
+      snapshots_.clear();
+    }
+    notify_listeners(repo, store::PackageKey{});
+  });
+}
 
 void Packages::add_listener(Listener listener) {
   std::lock_guard lock(listeners_mu_);
@@ -132,7 +141,45 @@ Result<store::MutationOutcome> Packages::mutate(const store::RepositoryRef& repo
   return outcome;
 }
 
+namespace {
+std::string snapshot_key(const store::RepositoryRef& repo, const store::PackageKey& key) {
+  return repo.domain_owner + '\x1f' + repo.domain_name + '\x1f' + repo.repository + '\x1f' +
+         store::package_cursor(key);
+}
+constexpr size_t kMaxCachedSnapshots = 4096;
+}  // namespace
+
+Result<std::shared_ptr<const store::PackageSnapshot>> Packages::cached_snapshot(
+    const store::RepositoryRef& repo, const store::PackageKey& key) {
+  std::string k = snapshot_key(repo, key);
+  uint64_t generation = 0;
+  {
+    std::lock_guard lock(snapshots_mu_);
+    auto it = snapshots_.find(k);
+    if (it != snapshots_.end()) return it->second;
+    generation = snapshot_generation_;
+  }
+  ARCA_ASSIGN_OR_RETURN(auto snap, store_.get_package(repo, key));
+  auto shared = std::make_shared<const store::PackageSnapshot>(std::move(snap));
+  std::lock_guard lock(snapshots_mu_);
+  // A write since the read above may have made this snapshot stale: then it is not kept.
+  if (generation == snapshot_generation_) {
+    if (snapshots_.size() >= kMaxCachedSnapshots) snapshots_.clear();
+    snapshots_.emplace(std::move(k), shared);
+  }
+  return shared;
+}
+
 void Packages::notify(const store::RepositoryRef& repo, const store::PackageKey& key) {
+  {
+    std::lock_guard lock(snapshots_mu_);
+    ++snapshot_generation_;
+    snapshots_.erase(snapshot_key(repo, key));
+  }
+  notify_listeners(repo, key);
+}
+
+void Packages::notify_listeners(const store::RepositoryRef& repo, const store::PackageKey& key) {
   std::vector<Listener> listeners;
   {
     std::lock_guard lock(listeners_mu_);
@@ -308,8 +355,8 @@ Status Packages::remove_package(const store::RepositoryRef& repo, const store::P
 Result<AssetHandle> Packages::open_asset(const store::RepositoryRef& repo,
                                          const store::PackageKey& key, const std::string& version,
                                          const std::string& asset_name) {
-  ARCA_ASSIGN_OR_RETURN(auto snap, store_.get_package(repo, key));
-  const store::PackageVersion* v = find_version(snap, version);
+  ARCA_ASSIGN_OR_RETURN(auto snap, cached_snapshot(repo, key));
+  const store::PackageVersion* v = find_version(*snap, version);
   if (!v || !is_downloadable(v->status))
     return not_found("package-version", version, "Version " + version + " not found");
   for (const auto& a : v->assets)

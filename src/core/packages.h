@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "blob/blob_store.h"
@@ -112,7 +113,8 @@ class Packages {
  public:
   Packages(store::MetadataStore& store, blob::BlobStore& blobs, ControlPlane& control);
 
-  // Called after every successful write to a package (cache invalidation).
+  // Called after every successful write to a package (cache invalidation). After a repository
+  // is deleted it is called once with an empty key (format ""): drop everything of `repo`.
   using Listener = std::function<void(const store::RepositoryRef&, const store::PackageKey&)>;
   void add_listener(Listener listener);
 
@@ -194,11 +196,20 @@ class Packages {
                                                 const store::PackageKey& key,
                                                 const NewVersion& input);
   void notify(const store::RepositoryRef& repo, const store::PackageKey& key);
+  void notify_listeners(const store::RepositoryRef& repo, const store::PackageKey& key);
 
   store::MetadataStore& store_;
   blob::BlobStore& blobs_;
   ControlPlane& control_;
   std::mutex blob_gc_mu_;  // see reclaim()
+  // Snapshots for downloads (open_asset), dropped on every write to their package by this node.
+  // Another node's writes are not seen here until this node writes the package: multi-node
+  // deployments need a shared invalidation signal (issue K).
+  Result<std::shared_ptr<const store::PackageSnapshot>> cached_snapshot(
+      const store::RepositoryRef& repo, const store::PackageKey& key);
+  std::mutex snapshots_mu_;
+  uint64_t snapshot_generation_ = 0;  // guarded by snapshots_mu_
+  std::unordered_map<std::string, std::shared_ptr<const store::PackageSnapshot>> snapshots_;
   std::mutex listeners_mu_;
   std::vector<Listener> listeners_;
 };

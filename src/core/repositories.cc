@@ -115,7 +115,10 @@ Result<store::Repository> ControlPlane::update_repository(const auth::Principal&
 Result<store::Repository> ControlPlane::delete_repository(const auth::Principal& caller,
                                                           const RepositoryInput& in) {
   ARCA_ASSIGN_OR_RETURN(store::Repository r, load_repository(caller, in, "DeleteRepository"));
-  return store_.delete_repository(r.domain_owner, r.domain_name, r.name);
+  ARCA_ASSIGN_OR_RETURN(store::Repository deleted,
+                        store_.delete_repository(r.domain_owner, r.domain_name, r.name));
+  for (const auto& fn : repository_deleted_) fn({r.domain_owner, r.domain_name, r.name});
+  return deleted;
 }
 
 namespace {

@@ -22,8 +22,10 @@ NpmFormat::NpmFormat(core::Packages& packages, NpmOptions options)
       cache_(std::make_shared<PackumentCache>(options.packument_cache_bytes)) {
   std::weak_ptr<PackumentCache> weak = cache_;
   packages_.add_listener([weak](const store::RepositoryRef& repo, const store::PackageKey& key) {
-    if (key.format != "npm") return;
-    if (auto cache = weak.lock()) cache->invalidate(PackumentCache::key(repo, key));
+    auto cache = weak.lock();
+    if (!cache) return;
+    if (key.format.empty()) return cache->clear();  // the repository was deleted
+    if (key.format == "npm") cache->invalidate(PackumentCache::key(repo, key));
   });
 }
 

@@ -59,6 +59,14 @@ void PackumentCache::invalidate(const std::string& key) {
   entries_.erase(it);
 }
 
+void PackumentCache::clear() {
+  std::lock_guard lock(mu_);
+  ++generation_;
+  entries_.clear();
+  lru_.clear();
+  bytes_ = 0;
+}
+
 uint64_t PackumentCache::bytes() const {
   std::lock_guard lock(mu_);
   return bytes_;

@@ -37,6 +37,7 @@ class PackumentCache {
   void put(const std::string& key, const std::string& variant, uint64_t generation,
            std::shared_ptr<const CachedDocument> doc);
   void invalidate(const std::string& key);
+  void clear();
   uint64_t bytes() const;
 
  private:

@@ -190,6 +190,19 @@ TEST_F(PackagesTest, CopyIsIdempotentAndCarriesTags) {
   EXPECT_EQ(r.failed.at("1.0.0").code, "SKIPPED");
 }
 
+TEST_F(PackagesTest, RecreatedRepositoryDoesNotServeOldPackages) {
+  ASSERT_TRUE(publish("1.0.0", "old bytes"));
+  ASSERT_TRUE(packages_->open_asset(repo(), key_, "1.0.0", "pkg.tgz"));  // now cached
+  int repository_events = 0;
+  packages_->add_listener([&](const store::RepositoryRef&, const store::PackageKey& key) {
+    if (key.format.empty()) ++repository_events;
+  });
+  ASSERT_TRUE(control_->delete_repository(caller_, {{}, "dom", "repo"}));
+  EXPECT_EQ(repository_events, 1);
+  ASSERT_TRUE(control_->create_repository(caller_, {{}, "dom", "repo"}, "", {}, {}));
+  EXPECT_FALSE(packages_->open_asset(repo(), key_, "1.0.0", "pkg.tgz"));
+}
+
 TEST_F(PackagesTest, ListVersionsPagesAndSorts) {
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(publish("1.0." + std::to_string(i), std::to_string(i)));
   ListParams p;
