@@ -73,7 +73,8 @@ Result<DomainView> ControlPlane::describe_domain(const auth::Principal& caller,
   ARCA_ASSIGN_OR_RETURN(std::string o, resolve_owner(caller, owner, name, "DescribeDomain"));
   ARCA_ASSIGN_OR_RETURN(store::Domain d, store_.get_domain(o, name));
   ARCA_ASSIGN_OR_RETURN(size_t repos, store_.count_repositories(o, name));
-  return DomainView{d, repos, 0, "Active"};
+  ARCA_ASSIGN_OR_RETURN(uint64_t bytes, store_.domain_asset_bytes(o, name));
+  return DomainView{d, repos, bytes, "Active"};
 }
 
 Result<PageOf<store::Domain>> ControlPlane::list_domains(const auth::Principal& caller,

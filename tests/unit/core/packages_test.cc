@@ -103,6 +103,15 @@ TEST_F(PackagesTest, PublishOnceThenConflict) {
   EXPECT_EQ(pkg.origin.upstream, "BLOCK");
 }
 
+TEST_F(PackagesTest, DomainCountsDistinctAssetBytes) {
+  ASSERT_TRUE(publish("1.0.0", "12345"));
+  ASSERT_TRUE(publish("1.1.0", "1234567"));
+  BatchRequest req;
+  req.versions = {"1.0.0"};
+  ASSERT_TRUE(packages_->copy_versions(caller_, input(), "other", req, false, false));
+  EXPECT_EQ(control_->describe_domain(caller_, {}, "dom").value().asset_size_bytes, 12u);
+}
+
 TEST_F(PackagesTest, StatusBatchIsAllOrNothing) {
   ASSERT_TRUE(publish("1.0.0", "a"));
   ASSERT_TRUE(publish("1.1.0", "b"));
