@@ -122,6 +122,7 @@ Packages::Packages(store::MetadataStore& store, blob::BlobStore& blobs, ControlP
       std::lock_guard lock(snapshots_mu_);
       ++snapshot_generation_;
       snapshots_.clear();
+      known_repositories_.clear();
     }
     notify_listeners(repo, store::PackageKey{});
   });
@@ -204,9 +205,26 @@ Result<store::RepositoryRef> Packages::repository(const auth::Principal& caller,
                                                   const std::string& owner,
                                                   const std::string& domain,
                                                   const std::string& repo) {
-  RepositoryInput in{owner, domain, repo};
-  ARCA_ASSIGN_OR_RETURN(auto r, control_.load_repository(caller, in, "ReadFromRepository"));
-  return store::RepositoryRef{r.domain_owner, r.domain_name, r.name};
+  // Validation and the access check need no store read; only existence does, and it is
+  // remembered until a repository is deleted (every package request passes here).
+  ARCA_TRY(validate_repository_name("repository", repo));
+  ARCA_ASSIGN_OR_RETURN(std::string o,
+                        control_.resolve_owner(caller, owner, domain, "ReadFromRepository"));
+  store::RepositoryRef ref{o, domain, repo};
+  std::string key = ref.domain_owner + '\x1f' + ref.domain_name + '\x1f' + ref.repository;
+  uint64_t generation = 0;
+  {
+    std::lock_guard lock(snapshots_mu_);
+    if (known_repositories_.count(key)) return ref;
+    generation = snapshot_generation_;
+  }
+  ARCA_TRY(store_.get_repository(o, domain, repo));
+  std::lock_guard lock(snapshots_mu_);
+  if (generation == snapshot_generation_) {
+    if (known_repositories_.size() >= kMaxCachedSnapshots) known_repositories_.clear();
+    known_repositories_.insert(std::move(key));
+  }
+  return ref;
 }
 
 Result<store::PackageSnapshot> Packages::read(const store::RepositoryRef& repo,

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "blob/blob_store.h"
@@ -210,6 +211,7 @@ class Packages {
   std::mutex snapshots_mu_;
   uint64_t snapshot_generation_ = 0;  // guarded by snapshots_mu_
   std::unordered_map<std::string, std::shared_ptr<const store::PackageSnapshot>> snapshots_;
+  std::unordered_set<std::string> known_repositories_;  // guarded by snapshots_mu_
   std::mutex listeners_mu_;
   std::vector<Listener> listeners_;
 };

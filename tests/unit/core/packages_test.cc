@@ -206,9 +206,20 @@ TEST_F(PackagesTest, RecreatedRepositoryDoesNotServeOldPackages) {
   packages_->add_listener([&](const store::RepositoryRef&, const store::PackageKey& key) {
     if (key.format.empty()) ++repository_events;
   });
+  const std::string& owner = caller_.account_id;
+  ASSERT_TRUE(packages_->repository(caller_, owner, "dom", "repo"));  // now remembered
   ASSERT_TRUE(control_->delete_repository(caller_, {{}, "dom", "repo"}));
   EXPECT_EQ(repository_events, 1);
+  auto gone = packages_->repository(caller_, owner, "dom", "repo");
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().code, Code::kNotFound);
   ASSERT_TRUE(control_->create_repository(caller_, {{}, "dom", "repo"}, "", {}, {}));
+  EXPECT_TRUE(packages_->repository(caller_, owner, "dom", "repo"));
+  auth::Principal stranger{"999988887777", "x", "AKIAOTHER"};
+  auto denied = packages_->repository(stranger, owner, "dom", "repo");
+  ASSERT_FALSE(denied);
+  EXPECT_EQ(denied.error().code, Code::kPermissionDenied);
+  EXPECT_FALSE(packages_->repository(caller_, owner, "dom", "no such"));
   EXPECT_FALSE(packages_->open_asset(repo(), key_, "1.0.0", "pkg.tgz"));
 }
 
