@@ -153,13 +153,7 @@ Result<AssetHandle> Packages::get_asset(const auth::Principal& caller, const Pac
   if (revision && *revision != v.revision)
     return not_found("package-version", version,
                      "Revision " + *revision + " of version " + version + " not found");
-  for (const auto& a : v.assets)
-    if (a.name == asset) {
-      AssetHandle h{v, a, blobs_.local_path(a.sha256)};
-      h.version.assets.clear();
-      return h;
-    }
-  return not_found("asset", asset, "Asset " + asset + " not found in version " + version);
+  return asset_handle(v, asset);
 }
 
 }  // namespace arca::core

@@ -377,13 +377,19 @@ Result<AssetHandle> Packages::open_asset(const store::RepositoryRef& repo,
   const store::PackageVersion* v = find_version(*snap, version);
   if (!v || !is_downloadable(v->status))
     return not_found("package-version", version, "Version " + version + " not found");
-  for (const auto& a : v->assets)
+  return asset_handle(*v, asset_name);
+}
+
+Result<AssetHandle> Packages::asset_handle(const store::PackageVersion& v,
+                                           const std::string& asset_name) {
+  for (const auto& a : v.assets)
     if (a.name == asset_name) {
-      AssetHandle h{*v, a, blobs_.local_path(a.sha256)};
+      AssetHandle h{v, a, blobs_.local_path(a.sha256)};
       h.version.assets.clear();
       return h;
     }
-  return not_found("asset", asset_name, "Asset " + asset_name + " not found");
+  return not_found("asset", asset_name,
+                   "Asset " + asset_name + " not found in version " + v.version);
 }
 
 }  // namespace arca::core

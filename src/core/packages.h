@@ -192,6 +192,8 @@ class Packages {
                                         const store::PackageKey& key,
                                         const store::MetadataStore::PackageMutator& fn);
   void reclaim(const std::vector<std::string>& blobs);
+  // The named asset of `v` with its local path; kNotFound when `v` has no such asset.
+  Result<AssetHandle> asset_handle(const store::PackageVersion& v, const std::string& asset_name);
   // Checks the version's blobs exist and commits it, under blob_gc_mu_.
   Result<store::MutationOutcome> commit_version(const store::RepositoryRef& repo,
                                                 const store::PackageKey& key,
