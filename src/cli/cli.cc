@@ -17,6 +17,7 @@ int run(int argc, char** argv) {
   add_serve_command(app, exit_code);
   add_account_commands(app, exit_code);
   add_access_key_commands(app, exit_code);
+  add_cache_commands(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

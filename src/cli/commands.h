@@ -10,6 +10,7 @@ namespace arca::cli {
 void add_serve_command(CLI::App& app, int& exit_code);
 void add_account_commands(CLI::App& app, int& exit_code);
 void add_access_key_commands(CLI::App& app, int& exit_code);
+void add_cache_commands(CLI::App& app, int& exit_code);
 
 // Prints "arca: <message>" to stderr and returns 1 for a failed Result/Status.
 int fail(const Error& e);

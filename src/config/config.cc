@@ -61,6 +61,7 @@ Status apply_connections(const toml::table& root, Config& c) {
         ARCA_TRY(apply_duration((*st)["timeout"].node(), "timeout", d));
         cs.timeout = d;
       }
+      if (auto p = (*st)["proxy"].value<std::string>()) cs.proxy = *p;
       cs.offline = (*st)["offline"].value_or(false);
       c.connection_settings[std::string(name.str())] = cs;
     }
@@ -117,6 +118,8 @@ Result<Config> load(const std::string& path) {
     if (auto* s = root["cache"].as_table()) {
       ARCA_TRY(apply_duration((*s)["metadata_ttl"].node(), "metadata_ttl", c.metadata_ttl));
       ARCA_TRY(apply_duration((*s)["negative_ttl"].node(), "negative_ttl", c.negative_ttl));
+      ARCA_TRY(apply_duration((*s)["timeout"].node(), "timeout", c.upstream_timeout));
+      if (auto p = (*s)["proxy"].value<std::string>()) c.upstream_proxy = *p;
     }
     ARCA_TRY(apply_connections(root, c));
   }

@@ -15,8 +15,9 @@ namespace arca::config {
 struct ConnectionSettings {
   std::optional<std::chrono::seconds> metadata_ttl;
   std::optional<std::chrono::seconds> negative_ttl;
-  std::optional<std::chrono::seconds> timeout;
-  bool offline = false;
+  std::optional<std::chrono::seconds> timeout;  // connect and first-byte timeout
+  std::optional<std::string> proxy;             // overrides [cache] proxy; "" = none
+  bool offline = false;                         // serve only what is cached
 };
 
 struct Config {
@@ -35,6 +36,8 @@ struct Config {
   std::map<std::string, std::string> external_connections;
   std::chrono::seconds metadata_ttl{600};
   std::chrono::seconds negative_ttl{300};
+  std::chrono::seconds upstream_timeout{15};  // connect and first-byte timeout
+  std::string upstream_proxy;                 // proxy URL for every external connection
   std::map<std::string, ConnectionSettings> connection_settings;
 
   // Count quotas (CodeArtifact defaults, adjustable here).

@@ -84,10 +84,11 @@ class ControlPlane {
                                                              const RepositoryInput& in,
                                                              const std::string& connection);
 
-  // Called after a repository (and with it every package it held) is deleted, so caches of
-  // package data can drop what they hold. Register before serving.
-  void on_repository_deleted(std::function<void(const store::RepositoryRef&)> fn) {
-    repository_deleted_.push_back(std::move(fn));
+  // Called after a repository is deleted (and with it every package it held) or its upstreams or
+  // external connections change, so caches of package data — which merge upstreams — can drop
+  // what they hold. Register before serving.
+  void on_repository_changed(std::function<void(const store::RepositoryRef&)> fn) {
+    repository_changed_.push_back(std::move(fn));
   }
 
   // --- tags (domain and repository ARNs) ---
@@ -119,6 +120,7 @@ class ControlPlane {
  private:
   Status check_upstreams(const store::Repository& repo, const std::vector<std::string>& upstreams);
   Status validate_tags(const store::Tags& tags);
+  void changed(const store::Repository& r);
   Result<std::string> tag_target(const auth::Principal& caller, const std::string& arn,
                                  const char* action);
 
@@ -128,7 +130,7 @@ class ControlPlane {
   // Serializes upstream-list changes so the cycle check and the write are one step. Within one
   // node this is exact; several nodes on one database need a database lock here (issue K).
   std::mutex upstreams_mu_;
-  std::vector<std::function<void(const store::RepositoryRef&)>> repository_deleted_;
+  std::vector<std::function<void(const store::RepositoryRef&)>> repository_changed_;
 };
 
 // The external connection names CodeArtifact defines, with their package format ("" if unknown).

@@ -117,7 +117,7 @@ std::string compute_revision(const store::PackageVersion& v) {
 
 Packages::Packages(store::MetadataStore& store, blob::BlobStore& blobs, ControlPlane& control)
     : store_(store), blobs_(blobs), control_(control) {
-  control_.on_repository_deleted([this](const store::RepositoryRef& repo) {
+  control_.on_repository_changed([this](const store::RepositoryRef& repo) {
     {
       std::lock_guard lock(snapshots_mu_);
       ++snapshot_generation_;
@@ -146,6 +146,9 @@ namespace {
 std::string snapshot_key(const store::RepositoryRef& repo, const store::PackageKey& key) {
   return repo.domain_owner + '\x1f' + repo.domain_name + '\x1f' + repo.repository + '\x1f' +
          store::package_cursor(key);
+}
+std::string repository_key(const store::RepositoryRef& ref) {
+  return ref.domain_owner + '\x1f' + ref.domain_name + '\x1f' + ref.repository;
 }
 constexpr size_t kMaxCachedSnapshots = 4096;
 }  // namespace
@@ -211,7 +214,7 @@ Result<store::RepositoryRef> Packages::repository(const auth::Principal& caller,
   ARCA_ASSIGN_OR_RETURN(std::string o,
                         control_.resolve_owner(caller, owner, domain, "ReadFromRepository"));
   store::RepositoryRef ref{o, domain, repo};
-  std::string key = ref.domain_owner + '\x1f' + ref.domain_name + '\x1f' + ref.repository;
+  std::string key = repository_key(ref);
   uint64_t generation = 0;
   {
     std::lock_guard lock(snapshots_mu_);
@@ -374,10 +377,50 @@ Result<AssetHandle> Packages::open_asset(const store::RepositoryRef& repo,
                                          const store::PackageKey& key, const std::string& version,
                                          const std::string& asset_name) {
   ARCA_ASSIGN_OR_RETURN(auto snap, cached_snapshot(repo, key));
-  const store::PackageVersion* v = find_version(*snap, version);
+  return downloadable_asset(*snap, version, asset_name);
+}
+
+Result<AssetHandle> Packages::downloadable_asset(const store::PackageSnapshot& snap,
+                                                 const std::string& version,
+                                                 const std::string& asset_name) {
+  const store::PackageVersion* v = find_version(snap, version);
   if (!v || !is_downloadable(v->status))
     return not_found("package-version", version, "Version " + version + " not found");
   return asset_handle(*v, asset_name);
+}
+
+std::optional<store::RepositoryRef> Packages::peek_repository(const auth::Principal& caller,
+                                                              const std::string& owner,
+                                                              const std::string& domain,
+                                                              const std::string& repo) {
+  if (!validate_repository_name("repository", repo)) return std::nullopt;
+  auto o = control_.resolve_owner(caller, owner, domain, "ReadFromRepository");
+  if (!o) return std::nullopt;
+  store::RepositoryRef ref{std::move(*o), domain, repo};
+  std::string key = repository_key(ref);
+  std::lock_guard lock(snapshots_mu_);
+  if (!known_repositories_.count(key)) return std::nullopt;
+  return ref;
+}
+
+std::optional<Result<AssetHandle>> Packages::peek_asset(const store::RepositoryRef& repo,
+                                                        const store::PackageKey& key,
+                                                        const std::string& version,
+                                                        const std::string& asset_name) {
+  std::shared_ptr<const store::PackageSnapshot> snap;
+  {
+    std::string k = snapshot_key(repo, key);
+    std::lock_guard lock(snapshots_mu_);
+    auto it = snapshots_.find(k);
+    if (it == snapshots_.end()) return std::nullopt;
+    snap = it->second;
+  }
+  return downloadable_asset(*snap, version, asset_name);
+}
+
+Result<bool> Packages::has_version(const store::RepositoryRef& repo, const store::PackageKey& key,
+                                   const std::string& version) {
+  return store_.has_version(repo, key, version);
 }
 
 Result<AssetHandle> Packages::asset_handle(const store::PackageVersion& v,

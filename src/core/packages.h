@@ -115,7 +115,8 @@ class Packages {
   Packages(store::MetadataStore& store, blob::BlobStore& blobs, ControlPlane& control);
 
   // Called after every successful write to a package (cache invalidation). After a repository
-  // is deleted it is called once with an empty key (format ""): drop everything of `repo`.
+  // is deleted or its upstreams change it is called once with an empty key (format ""): drop
+  // everything cached of `repo` and of what merges it.
   using Listener = std::function<void(const store::RepositoryRef&, const store::PackageKey&)>;
   void add_listener(Listener listener);
 
@@ -143,9 +144,35 @@ class Packages {
   Status remove_versions(const store::RepositoryRef& repo, const store::PackageKey& key,
                          const std::vector<std::string>& versions);
   Status remove_package(const store::RepositoryRef& repo, const store::PackageKey& key);
+  // Keeps a reference to a version that came from an upstream repository or an external
+  // connection (reference §5.3): `version` keeps its origin (origin_type, entry point) and is
+  // stored Published in `repo` unless the repository already has that version in any status.
+  // A package created this way gets origin publish=BLOCK, upstream=ALLOW (§6.1). Its assets'
+  // blobs must be stored (kUnavailable otherwise). The revision is computed when empty.
+  Status retain(const store::RepositoryRef& repo, const store::PackageKey& key,
+                store::PackageVersion version);
   // An asset of a downloadable version; kNotFound otherwise (Archived, Disposed, Unfinished).
   Result<AssetHandle> open_asset(const store::RepositoryRef& repo, const store::PackageKey& key,
                                  const std::string& version, const std::string& asset_name);
+
+  // ---- cache-only lookups: never read the store, so an I/O thread may call them ----
+  // repository()'s answer when it is known from memory alone (validation and the access check
+  // pass and the repository is remembered as existing), else nullopt: call repository().
+  std::optional<store::RepositoryRef> peek_repository(const auth::Principal& caller,
+                                                      const std::string& owner,
+                                                      const std::string& domain,
+                                                      const std::string& repo);
+  // open_asset()'s answer from the cached package snapshot, or nullopt when the package is not
+  // cached: call open_asset(). Stats the blob file for local_path, like open_asset.
+  std::optional<Result<AssetHandle>> peek_asset(const store::RepositoryRef& repo,
+                                                const store::PackageKey& key,
+                                                const std::string& version,
+                                                const std::string& asset_name);
+  // Whether `version` of the package exists in any status, with one indexed store read (no
+  // package load); false when the package does not exist, kNotFound when the repository does
+  // not.
+  Result<bool> has_version(const store::RepositoryRef& repo, const store::PackageKey& key,
+                           const std::string& version);
 
   // ---- control plane: caller access checked against the domain owner ----
   Result<store::Package> describe_package(const auth::Principal& caller, const PackageInput& in);
@@ -194,6 +221,10 @@ class Packages {
   void reclaim(const std::vector<std::string>& blobs);
   // The named asset of `v` with its local path; kNotFound when `v` has no such asset.
   Result<AssetHandle> asset_handle(const store::PackageVersion& v, const std::string& asset_name);
+  // open_asset's rules applied to a snapshot: the asset of a downloadable version, or kNotFound.
+  Result<AssetHandle> downloadable_asset(const store::PackageSnapshot& snap,
+                                         const std::string& version,
+                                         const std::string& asset_name);
   // Checks the version's blobs exist and commits it, under blob_gc_mu_.
   Result<store::MutationOutcome> commit_version(const store::RepositoryRef& repo,
                                                 const store::PackageKey& key,

@@ -109,7 +109,14 @@ Result<store::Repository> ControlPlane::update_repository(const auth::Principal&
     lock.lock();
     ARCA_TRY(check_upstreams(r, *update.upstreams));
   }
-  return store_.update_repository(r.domain_owner, r.domain_name, r.name, update);
+  ARCA_ASSIGN_OR_RETURN(store::Repository updated,
+                        store_.update_repository(r.domain_owner, r.domain_name, r.name, update));
+  if (update.upstreams) changed(updated);
+  return updated;
+}
+
+void ControlPlane::changed(const store::Repository& r) {
+  for (const auto& fn : repository_changed_) fn({r.domain_owner, r.domain_name, r.name});
 }
 
 Result<store::Repository> ControlPlane::delete_repository(const auth::Principal& caller,
@@ -117,7 +124,7 @@ Result<store::Repository> ControlPlane::delete_repository(const auth::Principal&
   ARCA_ASSIGN_OR_RETURN(store::Repository r, load_repository(caller, in, "DeleteRepository"));
   ARCA_ASSIGN_OR_RETURN(store::Repository deleted,
                         store_.delete_repository(r.domain_owner, r.domain_name, r.name));
-  for (const auto& fn : repository_deleted_) fn({r.domain_owner, r.domain_name, r.name});
+  changed(r);
   return deleted;
 }
 
@@ -185,9 +192,12 @@ Result<store::Repository> ControlPlane::associate_external_connection(
   if (!config_.external_connections.count(connection))
     return invalid_argument("External connection " + connection +
                             " is not configured on this server ([external_connections])");
-  return store_.add_external_connection(r.domain_owner, r.domain_name, r.name,
-                                        store::ExternalConnection{connection, format},
-                                        kMaxExternalConnections);
+  ARCA_ASSIGN_OR_RETURN(store::Repository updated,
+                        store_.add_external_connection(
+                            r.domain_owner, r.domain_name, r.name,
+                            store::ExternalConnection{connection, format}, kMaxExternalConnections));
+  changed(updated);
+  return updated;
 }
 
 Result<store::Repository> ControlPlane::disassociate_external_connection(
@@ -195,7 +205,11 @@ Result<store::Repository> ControlPlane::disassociate_external_connection(
   ARCA_TRY(validate_external_connection_name("externalConnection", connection));
   ARCA_ASSIGN_OR_RETURN(store::Repository r,
                         load_repository(caller, in, "DisassociateExternalConnection"));
-  return store_.remove_external_connection(r.domain_owner, r.domain_name, r.name, connection);
+  ARCA_ASSIGN_OR_RETURN(
+      store::Repository updated,
+      store_.remove_external_connection(r.domain_owner, r.domain_name, r.name, connection));
+  changed(updated);
+  return updated;
 }
 
 }  // namespace arca::core

@@ -78,8 +78,12 @@ http::Response json_error(int status, std::string_view message) {
 }
 
 PackageEndpoints::PackageEndpoints(const auth::TokenService& tokens, RepositoryResolver resolver,
-                                   std::string public_url)
-    : tokens_(tokens), resolver_(std::move(resolver)), public_url_(std::move(public_url)) {}
+                                   std::string public_url,
+                                   CachedRepositoryResolver cached_resolver)
+    : tokens_(tokens),
+      resolver_(std::move(resolver)),
+      cached_resolver_(std::move(cached_resolver)),
+      public_url_(std::move(public_url)) {}
 
 void PackageEndpoints::add_format(std::string format, FormatHandler& handler) {
   formats_[std::move(format)] = &handler;
@@ -113,7 +117,18 @@ Result<auth::TokenClaims> authenticate(const auth::TokenService& tokens, const h
                                               ", not " + ref.domain + "-" + ref.owner};
   return claims;
 }
+
+// What the front door answers when authenticate() refused the request.
+http::Response auth_failure(const FormatHandler* fmt, const Error& e) {
+  if (e.code == Code::kUnauthenticated) return unauthorized(fmt, e.message);
+  return fmt ? fmt->error(403, e.message) : json_error(403, e.message);
+}
 }  // namespace
+
+std::string PackageEndpoints::repository_url(const EndpointRef& ref) const {
+  return public_url_ + "/" + ref.format + "/d/" + ref.domain + "-" + ref.owner + "/" +
+         ref.repository + "/";
+}
 
 // Token checks cost microseconds, so unauthenticated uploads are refused before their body is read.
 http::BodyPolicy PackageEndpoints::body_policy(const http::Request& head) const {
@@ -128,18 +143,26 @@ http::Response PackageEndpoints::handle(http::Request& request) {
   if (!ref) return json_error(404, "Not found: " + request.path);
   FormatHandler* fmt = find(ref->format);
   auto claims = authenticate(tokens_, request, *ref);
-  if (!claims) {
-    if (claims.error().code == Code::kUnauthenticated)
-      return unauthorized(fmt, claims.error().message);
-    return fmt ? fmt->error(403, claims.error().message) : json_error(403, claims.error().message);
-  }
+  if (!claims) return auth_failure(fmt, claims.error());
   if (!fmt) return json_error(404, "Package format '" + ref->format + "' is not served");
   auto repo = resolver_(claims->principal, *ref);
   if (!repo) return fmt->error(http_status(repo.error().code), repo.error().message);
-  RequestContext ctx{*ref, claims->principal, *repo,
-                     public_url_ + "/" + ref->format + "/d/" + ref->domain + "-" + ref->owner +
-                         "/" + ref->repository + "/"};
+  RequestContext ctx{*ref, claims->principal, *repo, repository_url(*ref)};
   return fmt->handle(request, ctx);
+}
+
+std::optional<http::Response> PackageEndpoints::try_fast(http::Request& request) {
+  auto ref = parse_endpoint_path(request.path);
+  if (!ref) return std::nullopt;
+  FormatHandler* fmt = find(ref->format);
+  if (!fmt) return std::nullopt;
+  auto claims = authenticate(tokens_, request, *ref);
+  if (!claims) return auth_failure(fmt, claims.error());
+  if (!cached_resolver_) return std::nullopt;
+  auto repo = cached_resolver_(claims->principal, *ref);
+  if (!repo) return std::nullopt;
+  RequestContext ctx{*ref, claims->principal, *repo, repository_url(*ref)};
+  return fmt->try_fast(request, ctx);
 }
 
 http::Response PackageEndpoints::transport_error(const http::Request& head, int status,

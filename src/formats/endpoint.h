@@ -38,22 +38,33 @@ class PackageEndpoints {
   // Resolves the repository an endpoint names for the token's caller (core::Packages::repository).
   using RepositoryResolver =
       std::function<Result<store::RepositoryRef>(const auth::Principal&, const EndpointRef&)>;
+  // The same answer from memory only, without blocking (core::Packages::peek_repository):
+  // nullopt whenever it cannot say, and the request then takes the blocking path.
+  using CachedRepositoryResolver = std::function<std::optional<store::RepositoryRef>(
+      const auth::Principal&, const EndpointRef&)>;
 
+  // Without `cached_resolver`, try_fast never answers past the token check.
   PackageEndpoints(const auth::TokenService& tokens, RepositoryResolver resolver,
-                   std::string public_url);
+                   std::string public_url, CachedRepositoryResolver cached_resolver = {});
 
   // Registers the handler of one format ("npm", ...); the handler must outlive this object.
   void add_format(std::string format, FormatHandler& handler);
 
   http::BodyPolicy body_policy(const http::Request& head) const;
   http::Response handle(http::Request& request);
+  // On an I/O thread (http::Handler::try_fast): the same checks as handle, all from memory (the
+  // token check is CPU only), then FormatHandler::try_fast. A missing or refused token is answered
+  // here exactly as handle answers it; anything else it cannot settle from memory is nullopt.
+  std::optional<http::Response> try_fast(http::Request& request);
   http::Response transport_error(const http::Request& head, int status, std::string message) const;
 
  private:
   FormatHandler* find(const std::string& format) const;
+  std::string repository_url(const EndpointRef& ref) const;
 
   const auth::TokenService& tokens_;
   RepositoryResolver resolver_;
+  CachedRepositoryResolver cached_resolver_;
   std::string public_url_;
   std::map<std::string, FormatHandler*> formats_;
 };

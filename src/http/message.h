@@ -94,6 +94,15 @@ class Handler {
   virtual BodyPolicy body_policy(const Request& head) const = 0;
   // Called on the blocking pool with the complete request. May block (database, disk).
   virtual Response handle(Request& request) = 0;
+  // Called on an I/O thread for a request without a body (GET or HEAD) once its head is parsed,
+  // before body_policy: the response when the handler can give it from memory without blocking
+  // (no database, no fsync; opening a file to send is fine), else nullopt and the request takes
+  // the normal path (body_policy, then handle on the blocking pool). It must answer exactly as
+  // handle would. An exception is logged and taken as nullopt.
+  virtual std::optional<Response> try_fast(Request& head) {
+    (void)head;
+    return std::nullopt;
+  }
   // Renders a transport-level error (body too large, bad request, timeout) for this request in
   // the format its client reads. `status` is the HTTP status to send.
   virtual Response transport_error(const Request& head, int status, std::string message) = 0;

@@ -38,6 +38,7 @@ class Runtime {
 
   std::atomic<uint64_t> connections_accepted{0};
   std::atomic<uint64_t> requests{0};
+  std::atomic<uint64_t> fast_responses{0};
   std::atomic<uint64_t> timeouts{0};
   std::atomic<uint64_t> handler_errors{0};
 

@@ -249,6 +249,7 @@ ServerStats Server::stats() const {
   s.connections_accepted = rt.connections_accepted;
   s.connections_active = rt.connection_count();
   s.requests = rt.requests;
+  s.fast_responses = rt.fast_responses;
   s.timeouts = rt.timeouts;
   s.handler_errors = rt.handler_errors;
   return s;

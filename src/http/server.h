@@ -38,6 +38,7 @@ struct ServerStats {
   uint64_t connections_accepted = 0;
   uint64_t connections_active = 0;
   uint64_t requests = 0;        // request heads parsed
+  uint64_t fast_responses = 0;  // requests answered by Handler::try_fast on an I/O thread
   uint64_t timeouts = 0;        // connections cut off by a header, body or write deadline
   uint64_t handler_errors = 0;  // exceptions thrown by Handler::handle or a ChunkSource
 };

@@ -21,6 +21,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <ctime>
 #include <optional>
 
 #include "http/access_log.h"
@@ -60,6 +61,19 @@ std::string_view trim(std::string_view s) {
 
 bool is_http_error(const beast::error_code& ec) {
   return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category();
+}
+
+// The Date header value, formatted once per second per I/O thread instead of per response.
+const std::string& date_now() {
+  thread_local std::time_t formatted_for = -1;
+  thread_local std::string text;
+  auto now = std::chrono::system_clock::now();
+  std::time_t secs = std::chrono::system_clock::to_time_t(now);
+  if (secs != formatted_for) {
+    text = http_date(now);
+    formatted_for = secs;
+  }
+  return text;
 }
 
 std::string describe(const std::exception_ptr& e) {
@@ -115,6 +129,7 @@ class Session {
   awaitable<bool> send_continue();
   awaitable<int> read_body(Parser& parser, Exchange& x, BodyPolicy policy,
                            std::unique_ptr<SpoolFile>& spool, std::string& why);
+  std::optional<Response> try_fast(Request& req);
   awaitable<Response> dispatch(Request& req);
   awaitable<bool> respond_error(Exchange& x, int status, std::string message);
   awaitable<bool> write_response(Exchange& x, Response res);
@@ -172,6 +187,15 @@ awaitable<bool> Session::serve_one(bool first) {
     x.req.headers.add(std::string(f.name_string()), std::string(f.value()));
   if (!parse_target(head.target(), x.req)) {
     co_return co_await respond_error(x, 400, "malformed percent-encoding in the query string");
+  }
+  // A bodiless read the handler can answer from memory skips the hop to the blocking pool.
+  if (parser.is_done() && (x.req.method == "GET" || x.req.method == "HEAD")) {
+    if (auto fast = try_fast(x.req)) {
+      if (rt_.stopping) x.keep_alive = false;
+      bool ok = co_await write_response(x, std::move(*fast));
+      log(x);
+      co_return ok && x.keep_alive;
+    }
   }
 
   BodyPolicy policy;
@@ -342,6 +366,23 @@ awaitable<std::exception_ptr> Session::on_pool(F f) {
       net::use_awaitable);
 }
 
+std::optional<Response> Session::try_fast(Request& req) {
+  std::optional<Response> res;
+  try {
+    res = rt_.handler.try_fast(req);
+  } catch (const std::exception& e) {
+    spdlog::error("http: try_fast threw for {} {} (request {}): {}", req.method, req.target,
+                  req.request_id, e.what());
+    return std::nullopt;
+  } catch (...) {
+    spdlog::error("http: try_fast threw for {} {} (request {})", req.method, req.target,
+                  req.request_id);
+    return std::nullopt;
+  }
+  if (res) rt_.fast_responses++;
+  return res;
+}
+
 awaitable<Response> Session::dispatch(Request& req) {
   std::optional<Response> res;
   std::exception_ptr error = co_await on_pool([&] { res.emplace(rt_.handler.handle(req)); });
@@ -386,7 +427,7 @@ awaitable<bool> Session::write_response(Exchange& x, Response res) {
     head.insert(name, value);
   }
   if (!r.headers.get("Date"))
-    head.set(bhttp::field::date, http_date(std::chrono::system_clock::now()));
+    head.set(bhttp::field::date, date_now());
   if (!r.headers.get("Server")) head.set(bhttp::field::server, "arca");
   if (!r.headers.get("x-amzn-RequestId")) head.insert("x-amzn-RequestId", x.req.request_id);
 

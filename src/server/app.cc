@@ -15,6 +15,8 @@
 #include "blob/fs/fs_blob_store.h"
 #include "core/control_plane.h"
 #include "core/packages.h"
+#include "core/pull_through.h"
+#include "events/metrics.h"
 #include "formats/endpoint.h"
 #include "formats/npm/npm_format.h"
 #include "http/server.h"
@@ -75,6 +77,8 @@ struct App::Impl final : http::Handler {
   std::unique_ptr<auth::TokenService> tokens;
   std::unique_ptr<core::ControlPlane> control;
   std::unique_ptr<core::Packages> packages_core;
+  events::Registry metrics;
+  std::unique_ptr<core::PullThroughServices> pull;
   std::unique_ptr<formats::npm::NpmFormat> npm_format;
   std::unique_ptr<api::ControlApi> control_api;
   std::unique_ptr<formats::PackageEndpoints> packages;
@@ -82,10 +86,11 @@ struct App::Impl final : http::Handler {
   std::unique_ptr<KeyRefresher> refresher;
   auth::BootstrapResult bootstrap;
 
-  enum class Door { kControl, kPackages, kService, kNone };
+  enum class Door { kControl, kPackages, kService, kMetrics, kNone };
   static Door door_for(const http::Request& r) {
     if (r.path.starts_with("/v1/")) return Door::kControl;
     if (r.path == "/healthz" || r.path == "/readyz") return Door::kService;
+    if (r.path == "/metrics") return Door::kMetrics;
     if (formats::parse_endpoint_path(r.path)) return Door::kPackages;
     return Door::kNone;
   }
@@ -98,19 +103,40 @@ struct App::Impl final : http::Handler {
     }
   }
 
+  static http::Response service_ok() {
+    http::Response ok;
+    ok.headers.set("Content-Type", "text/plain");
+    ok.body = std::string("ok\n");
+    return ok;
+  }
+
+  // Prometheus text exposition; unauthenticated, like /healthz (labels are repository and
+  // connection names only).
+  http::Response metrics_text() const {
+    http::Response r;
+    r.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    r.body = metrics.render();
+    return r;
+  }
+
   http::Response handle(http::Request& r) override {
     switch (door_for(r)) {
       case Door::kControl: return control_api->handle(r);
       case Door::kPackages: return packages->handle(r);
-      case Door::kService: {
-        http::Response ok;
-        ok.headers.set("Content-Type", "text/plain");
-        ok.body = std::string("ok\n");
-        return ok;
-      }
+      case Door::kService: return service_ok();
+      case Door::kMetrics: return metrics_text();
       case Door::kNone: break;
     }
     return formats::json_error(404, "Not found: " + r.path);
+  }
+
+  // Package reads answerable from memory, and the health checks, skip the blocking pool.
+  std::optional<http::Response> try_fast(http::Request& r) override {
+    switch (door_for(r)) {
+      case Door::kPackages: return packages->try_fast(r);
+      case Door::kService: return service_ok();
+      default: return std::nullopt;
+    }
   }
 
   http::Response transport_error(const http::Request& head, int status,
@@ -139,7 +165,11 @@ Result<std::unique_ptr<App>> App::open(config::Config config) {
   m.tokens = std::make_unique<auth::TokenService>(*m.keyring, *m.keys);
   m.control = std::make_unique<core::ControlPlane>(*m.store, m.config, *m.tokens);
   m.packages_core = std::make_unique<core::Packages>(*m.store, *m.blobs, *m.control);
-  m.npm_format = std::make_unique<formats::npm::NpmFormat>(*m.packages_core);
+  std::error_code ec;
+  fs::create_directories(m.dir.spool(), ec);
+  m.pull = std::make_unique<core::PullThroughServices>(m.config, *m.store, *m.blobs,
+                                                       *m.packages_core, m.metrics, m.dir.spool());
+  m.npm_format = std::make_unique<formats::npm::NpmFormat>(*m.packages_core, m.pull->pull);
   return app;
 }
 
@@ -172,7 +202,10 @@ Result<App::Urls> App::start() {
       [&pk](const auth::Principal& caller, const formats::EndpointRef& ref) {
         return pk.repository(caller, ref.owner, ref.domain, ref.repository);
       },
-      url);
+      url,
+      [&pk](const auth::Principal& caller, const formats::EndpointRef& ref) {
+        return pk.peek_repository(caller, ref.owner, ref.domain, ref.repository);
+      });
   m.packages->add_format("npm", *m.npm_format);
   m.refresher = std::make_unique<KeyRefresher>(*m.keys);
   return urls;

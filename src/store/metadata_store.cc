@@ -11,4 +11,17 @@ std::string package_cursor(const PackageKey& key) {
   return key.format + '\x1f' + key.namespace_ + '\x1f' + key.name;
 }
 
+Result<bool> MetadataStore::has_version(const RepositoryRef& repo, const PackageKey& key,
+                                        const std::string& version) {
+  auto snapshot = get_package(repo, key);
+  if (!snapshot) {
+    if (snapshot.error().code == Code::kNotFound && snapshot.error().resource_type == "package")
+      return false;
+    return snapshot.error();
+  }
+  for (const auto& v : snapshot->versions)
+    if (v.version == version) return true;
+  return false;
+}
+
 }  // namespace arca::store

@@ -121,6 +121,12 @@ class MetadataStore {
   // dependencies and licenses keep the order they were written in. Every string and
   // format_metadata round-trip byte for byte (NULs, any encoding).
   virtual Result<PackageSnapshot> get_package(const RepositoryRef& repo, const PackageKey& key) = 0;
+  // Whether the package has a version named `version` (byte for byte), in any status: false
+  // when the package does not exist; kNotFound (resource_type "repository") when the repository
+  // is missing. Meant to cost one indexed lookup, not a package load; the default implementation
+  // loads the package.
+  virtual Result<bool> has_version(const RepositoryRef& repo, const PackageKey& key,
+                                   const std::string& version);
   // Packages of a repository ordered by (format, namespace, name), strictly after page.after
   // (a package_cursor()), without versions. kNotFound when the repository is missing.
   // Listed packages carry their dist_tags. Pagination as list_repositories (kInvalidArgument for
@@ -157,6 +163,16 @@ class MetadataStore {
   // (whatever the versions' status). kNotFound when the domain is missing.
   virtual Result<uint64_t> domain_asset_bytes(const std::string& owner,
                                               const std::string& domain) = 0;
+
+  // --- the external-connection metadata cache ---
+  // kNotFound when there is no entry. Bodies round-trip byte for byte.
+  virtual Result<UpstreamDocument> get_upstream_document(const std::string& connection,
+                                                         const std::string& key) = 0;
+  // Inserts or replaces the entry (connection, key).
+  virtual Status put_upstream_document(const UpstreamDocument& doc) = 0;
+  // Sets fetched_time of an existing entry (after a 304 revalidation); kNotFound without one.
+  virtual Status touch_upstream_document(const std::string& connection, const std::string& key,
+                                         Timestamp fetched_time) = 0;
 };
 
 // The cursor list_repositories orders by; use the last entry's cursor as the next Page::after.

@@ -119,4 +119,17 @@ struct PackageFilter {
   std::optional<std::string> upstream;          // ALLOW | BLOCK
 };
 
+// One entry of the external-connection metadata cache (a packument, a simple page, ...), shared by
+// every node through the store. A 404 answer is kept as a negative entry (status 404, no body).
+struct UpstreamDocument {
+  std::string connection;  // external connection name, e.g. "public:npmjs"
+  std::string key;         // chosen by the format, e.g. "npm/@scope/name"
+  int status = 200;        // 200 (body is the document) or 404 (negative entry)
+  std::string etag;            // validators of the upstream answer, for revalidation
+  std::string last_modified;
+  Timestamp fetched_time = 0;  // when it was fetched or last revalidated (seconds)
+  std::string body;            // bytes exactly as fetched
+  friend bool operator==(const UpstreamDocument&, const UpstreamDocument&) = default;
+};
+
 }  // namespace arca::store

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <exception>
 #include <filesystem>
 
@@ -18,6 +19,19 @@
 #include "util/crypto.h"
 
 namespace arca::blob {
+
+// Second-level shard directories, indexed by the key's first four hex digits, that exist
+// durably: created here and fsynced into their parents, or found already there.
+struct KnownShards {
+  static size_t index(const std::string& key) { return std::stoul(key.substr(0, 4), nullptr, 16); }
+  bool known(const std::string& key) const {
+    return dirs[index(key)].load(std::memory_order_acquire);
+  }
+  void remember(const std::string& key) { dirs[index(key)].store(true, std::memory_order_release); }
+  void forget(const std::string& key) { dirs[index(key)].store(false, std::memory_order_release); }
+
+  std::array<std::atomic<bool>, 1 << 16> dirs{};
+};
 
 namespace {
 
@@ -95,8 +109,12 @@ Result<std::pair<UniqueFd, std::string>> create_locked_temp(const std::string& t
 
 class FsBlobWriter final : public BlobWriter {
  public:
-  FsBlobWriter(std::string root, UniqueFd fd, std::string tmp_path)
-      : root_(std::move(root)), fd_(std::move(fd)), tmp_path_(std::move(tmp_path)) {}
+  FsBlobWriter(std::string root, std::shared_ptr<KnownShards> shards, UniqueFd fd,
+               std::string tmp_path)
+      : root_(std::move(root)),
+        shards_(std::move(shards)),
+        fd_(std::move(fd)),
+        tmp_path_(std::move(tmp_path)) {}
   ~FsBlobWriter() override { discard(); }
 
   Status write(std::string_view chunk) override {
@@ -159,24 +177,43 @@ class FsBlobWriter final : public BlobWriter {
     if (::fchmod(fd_.get(), kBlobMode) != 0) return errno_error("fchmod", tmp_path_, errno);
     ARCA_TRY(fd_.close());
     bool created1 = false, created2 = false;
-    ARCA_TRY(fs::ensure_dir(shard1(root_, key), created1));
-    ARCA_TRY(fs::ensure_dir(shard2(root_, key), created2));
-    ARCA_TRY(place(final_path(root_, key)));
+    const bool known = shards_->known(key);
+    if (!known) ARCA_TRY(make_shards(key, created1, created2));
+    int rename_errno = 0;
+    Status placed = place(final_path(root_, key), rename_errno);
+    if (!placed && known && rename_errno == ENOENT) {  // a known shard vanished: make it again
+      shards_->forget(key);
+      ARCA_TRY(make_shards(key, created1, created2));
+      placed = place(final_path(root_, key), rename_errno);
+    }
+    ARCA_TRY(placed);
     // After this point the blob is visible; an error below means "maybe not durable yet".
     ARCA_TRY(fs::fsync_dir(shard2(root_, key)));
     if (created2) ARCA_TRY(fs::fsync_dir(shard1(root_, key)));
     if (created1) ARCA_TRY(fs::fsync_dir(root_ + "/sha256"));
+    shards_->remember(key);
+    return {};
+  }
+
+  Status make_shards(const std::string& key, bool& created1, bool& created2) {
+    bool c1 = false, c2 = false;
+    ARCA_TRY(fs::ensure_dir(shard1(root_, key), c1));
+    ARCA_TRY(fs::ensure_dir(shard2(root_, key), c2));
+    created1 = created1 || c1;
+    created2 = created2 || c2;
     return {};
   }
 
   // Renames the temp file to `target` unless a whole blob is already there (dedup). A file of the
-  // wrong size under the key (damaged) is replaced.
-  Status place(const std::string& target) {
+  // wrong size under the key (damaged) is replaced. `rename_errno` is the first rename's errno.
+  Status place(const std::string& target, int& rename_errno) {
+    rename_errno = 0;
     if (::renameat2(AT_FDCWD, tmp_path_.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) == 0) {
       tmp_path_.clear();
       return {};
     }
     int err = errno;
+    rename_errno = err;
     struct stat st;
     if (err == EEXIST && ::lstat(target.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
         static_cast<uint64_t>(st.st_size) == bytes_) {
@@ -202,6 +239,7 @@ class FsBlobWriter final : public BlobWriter {
   }
 
   const std::string root_;
+  const std::shared_ptr<KnownShards> shards_;
   UniqueFd fd_;
   std::string tmp_path_;  // empty once renamed into place or removed
   std::array<crypto::Hasher, 4> hashers_{
@@ -274,6 +312,9 @@ Status FsBlobStore::remove_stale_temps() {
   return {};
 }
 
+FsBlobStore::FsBlobStore(std::string root)
+    : root_(std::move(root)), shards_(std::make_shared<KnownShards>()) {}
+
 std::string FsBlobStore::blob_path(const std::string& sha256) const {
   return final_path(root_, sha256);
 }
@@ -283,7 +324,7 @@ Result<std::unique_ptr<BlobWriter>> FsBlobStore::begin_write() {
   const std::string tmp_path = temp.second;
   try {
     return std::unique_ptr<BlobWriter>(
-        new FsBlobWriter(root_, std::move(temp.first), std::move(temp.second)));
+        new FsBlobWriter(root_, shards_, std::move(temp.first), std::move(temp.second)));
   } catch (const std::exception& e) {  // Hasher throws if OpenSSL cannot set up a digest
     ::unlink(tmp_path.c_str());
     return internal_error(std::string("blob writer: ") + e.what());

@@ -14,7 +14,12 @@
 // Each writer holds an exclusive flock() on its temp file. open() removes temp files nobody holds
 // (left by a crash), so several stores, in one process or several, may share a root.
 //
-// Thread safety: as BlobStore; the object holds no mutable state.
+// Shard directories the store has made durable (or found existing) are remembered in memory, so
+// a commit into a known shard skips its two mkdir calls; only the fsync of the shard that gets
+// the new entry remains. Shards are never removed; if one vanishes anyway (a rename fails with
+// ENOENT), the store forgets it and creates it again.
+//
+// Thread safety: as BlobStore; the only mutable state is that set of known shards (atomics).
 // Errors: as BlobStore, plus kInvalidArgument for a key that is not 64 lowercase hex characters
 // and for a read offset past the end; kUnavailable for any failing system call.
 #include <memory>
@@ -23,6 +28,8 @@
 #include "blob/blob_store.h"
 
 namespace arca::blob {
+
+struct KnownShards;  // fs_blob_store.cc
 
 class FsBlobStore final : public BlobStore {
  public:
@@ -47,10 +54,13 @@ class FsBlobStore final : public BlobStore {
   std::string tmp_dir() const { return root_ + "/tmp"; }
 
  private:
-  explicit FsBlobStore(std::string root) : root_(std::move(root)) {}
+  explicit FsBlobStore(std::string root);
   Status remove_stale_temps();
 
   const std::string root_;
+  // The shard directories known to exist durably; shared with writers, which may outlive the
+  // store.
+  std::shared_ptr<KnownShards> shards_;
 };
 
 }  // namespace arca::blob

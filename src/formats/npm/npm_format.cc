@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
+#include <charconv>
 
 #include "formats/npm/npm_responses.h"
 
@@ -16,15 +17,17 @@ http::Response not_found(std::string_view what) { return json_error(404, what); 
 
 }  // namespace
 
-NpmFormat::NpmFormat(core::Packages& packages, NpmOptions options)
+NpmFormat::NpmFormat(core::Packages& packages, core::PullThrough& pull, NpmOptions options)
     : packages_(packages),
+      pull_(pull),
+      upstream_(pull),
       options_(options),
       cache_(std::make_shared<PackumentCache>(options.packument_cache_bytes)) {
   std::weak_ptr<PackumentCache> weak = cache_;
   packages_.add_listener([weak](const store::RepositoryRef& repo, const store::PackageKey& key) {
     auto cache = weak.lock();
     if (!cache) return;
-    if (key.format.empty()) return cache->clear();  // the repository was deleted
+    if (key.format.empty()) return cache->clear();  // a repository or the upstream graph changed
     if (key.format == "npm") cache->invalidate(PackumentCache::key(repo, key));
   });
 }
@@ -34,7 +37,18 @@ http::BodyPolicy NpmFormat::body_policy(const http::Request& head,
   if (is_read(head.method) || head.method == "DELETE") return {http::BodyMode::kReject, 0};
   Route route = parse_route(endpoint.rest);
   bool document = route.kind == RouteKind::kPackage || route.kind == RouteKind::kPackageRev;
-  if (head.method == "PUT" && document) return {http::BodyMode::kSpool, options_.max_publish_bytes};
+  if (head.method == "PUT" && document) {
+    // A small document announced by Content-Length is parsed from memory: spooling it to a temp
+    // file and reading it back cost more than the parse.
+    if (auto cl = head.headers.get("Content-Length")) {
+      uint64_t n = 0;
+      auto [end, ec] = std::from_chars(cl->data(), cl->data() + cl->size(), n);
+      if (ec == std::errc() && end == cl->data() + cl->size() &&
+          n <= options_.max_buffered_publish_bytes)
+        return {http::BodyMode::kBuffer, options_.max_buffered_publish_bytes};
+    }
+    return {http::BodyMode::kSpool, options_.max_publish_bytes};
+  }
   return {http::BodyMode::kBuffer, options_.max_small_body_bytes};
 }
 

@@ -9,8 +9,10 @@
 #include <string>
 
 #include "core/packages.h"
+#include "core/pull_through.h"
 #include "formats/format_handler.h"
 #include "formats/npm/npm_names.h"
+#include "formats/npm/npm_upstream.h"
 #include "formats/npm/packument_cache.h"
 #include "formats/npm/publish_document.h"
 
@@ -18,6 +20,9 @@ namespace arca::formats::npm {
 
 struct NpmOptions {
   uint64_t max_publish_bytes = uint64_t(2) << 30;  // PUT {name} body (base64 tarball inside)
+  // A PUT {name} body announced by Content-Length at most this big is read into memory;
+  // larger or chunked ones are spooled to a temp file.
+  uint64_t max_buffered_publish_bytes = 1u << 20;
   uint64_t max_small_body_bytes = 1u << 20;        // dist-tag and other writes
   uint64_t packument_cache_bytes = 64u << 20;
   ParseLimits parse_limits;
@@ -26,11 +31,15 @@ struct NpmOptions {
 
 class NpmFormat final : public FormatHandler {
  public:
-  explicit NpmFormat(core::Packages& packages, NpmOptions options = {});
+  NpmFormat(core::Packages& packages, core::PullThrough& pull, NpmOptions options = {});
 
   http::BodyPolicy body_policy(const http::Request& head,
                                const EndpointRef& endpoint) const override;
   http::Response handle(http::Request& request, const RequestContext& context) override;
+  // Packuments in the packument cache and tarballs of cached package snapshots with a local
+  // blob file, answered on the I/O thread (npm_fast.cc).
+  std::optional<http::Response> try_fast(const http::Request& request,
+                                         const RequestContext& context) override;
 
  private:
   http::Response dispatch(http::Request& request, const RequestContext& ctx, const Route& route);
@@ -63,7 +72,15 @@ class NpmFormat final : public FormatHandler {
 
   Result<store::PackageKey> key_of(const NpmName& name) const;
 
+  // The package as `ctx.repository` offers it: its own versions merged with its upstreams'.
+  Result<MergedPackument> merged(const RequestContext& ctx, const NpmName& name,
+                                 const store::PackageKey& key);
+  // A tarball streamed in from an external connection as it arrives.
+  http::Response streamed_tarball(const core::ResolvedAsset& resolved);
+
   core::Packages& packages_;
+  core::PullThrough& pull_;
+  UpstreamPackuments upstream_;
   NpmOptions options_;
   std::shared_ptr<PackumentCache> cache_;
 };

@@ -1,7 +1,9 @@
 // GET of packuments, version manifests and tarballs.
 #include <boost/json.hpp>
+#include <stdexcept>
 
 #include "formats/npm/npm_format.h"
+#include "formats/npm/npm_read_responses.h"
 #include "formats/npm/npm_responses.h"
 #include "formats/npm/packument.h"
 #include "util/crypto.h"
@@ -13,79 +15,69 @@ namespace {
 
 constexpr size_t kChunkBytes = 64 * 1024;
 
-bool wants_abbreviated(const http::Request& r) {
-  if (auto w = r.query_param("write"); w && *w == "true") return false;  // edit-then-PUT flows
-  auto accept = r.headers.get("Accept");
-  return accept && accept->find(kAbbreviatedType) != std::string_view::npos;
-}
-
-bool wants_gzip(const http::Request& r) {
-  auto ae = r.headers.get("Accept-Encoding");
-  return ae && accepts_gzip(*ae);
-}
-
-// The cached document is sent as is: the response shares its buffer instead of copying it.
-http::Response document_response(const std::shared_ptr<const CachedDocument>& doc, bool abbreviated,
-                                 bool gzip) {
-  http::Response r;
-  r.headers.set("Content-Type", abbreviated ? kAbbreviatedType : "application/json");
-  r.headers.set("ETag", doc->etag);
-  r.headers.set("Vary", "Accept, Accept-Encoding");
-  if (gzip) r.headers.set("Content-Encoding", "gzip");
-  r.body = http::SharedText(doc, &doc->body);
-  return r;
-}
-
 http::Response package_not_found() { return json_error(404, "not found"); }
 
 }  // namespace
+
+Result<MergedPackument> NpmFormat::merged(const RequestContext& ctx, const NpmName& name,
+                                          const store::PackageKey& key) {
+  ARCA_ASSIGN_OR_RETURN(std::vector<core::ChainEntry> chain, pull_.chain(ctx.repository, key));
+  auto merged = upstream_.merge(chain, name);
+  if (!merged && merged.error().code == Code::kUnavailable) {
+    // Nothing cached and the upstream cannot be asked: a 404 that says why, because npm retries
+    // 5xx answers for minutes while the build waits.
+    return not_found("package", name.full(),
+                     name.full() + " is not cached here and the upstream could not be asked: " +
+                         merged.error().message);
+  }
+  return merged;
+}
 
 http::Response NpmFormat::get_packument(const http::Request& request, const RequestContext& ctx,
                                         const NpmName& name) {
   auto key = key_of(name);
   if (!key) return package_not_found();
-  bool abbreviated = wants_abbreviated(request);
   // Compressed variants are cached too, so gzip costs one compression per package change.
-  bool gzip = wants_gzip(request);
-  std::string cache_key = PackumentCache::key(ctx.repository, *key);
-  std::string variant =
-      std::string(abbreviated ? "a" : "f") + (gzip ? "g " : " ") + ctx.repository_url;
-  auto doc = cache_->get(cache_key, variant);
+  PackumentVariant want = packument_variant(request, ctx, *key);
+  auto doc = cache_->get(want.cache_key, want.variant);
+  const char* state = nullptr;  // this answer's X-Arca-Cache when it differs from the entry's
   if (!doc) {
     uint64_t generation = cache_->generation();
-    auto snapshot = packages_.read(ctx.repository, *key);
-    if (!snapshot) {
-      if (snapshot.error().code == Code::kNotFound) return package_not_found();
-      return error_response(snapshot.error());
-    }
-    auto body = render_packument(*snapshot, name, {ctx.repository_url, abbreviated});
+    auto m = merged(ctx, name, *key);
+    if (!m) return error_response(m.error());
+    auto body = render_packument(m->snapshot, name, {ctx.repository_url, want.abbreviated});
     if (!body) return package_not_found();
     auto fresh = std::make_shared<CachedDocument>();
-    fresh->etag = "\"" + crypto::sha256_hex(*body).substr(0, 40) + (gzip ? "-gz" : "") + "\"";
-    fresh->body = gzip ? gzip_compress(*body) : std::move(*body);
-    cache_->put(cache_key, variant, generation, fresh);
+    fresh->etag =
+        "\"" + crypto::sha256_hex(*body).substr(0, 40) + (want.gzip ? "-gz" : "") + "\"";
+    fresh->body = want.gzip ? gzip_compress(*body) : std::move(*body);
+    fresh->expires_at = m->expires_at;
+    if (m->result == upstream::CacheResult::kStale) fresh->cache_state = "STALE";
+    if (m->result == upstream::CacheResult::kMiss) state = "MISS";
+    cache_->put(want.cache_key, want.variant, generation, fresh);
     doc = std::move(fresh);
   }
-  if (etag_matches(request, doc->etag)) return not_modified(doc->etag);
-  return document_response(doc, abbreviated, gzip);
+  http::Response r = packument_response(request, doc, want);
+  if (state) r.headers.set(kCacheHeader, state);
+  return r;
 }
 
 http::Response NpmFormat::get_version(const RequestContext& ctx, const NpmName& name,
                                       const std::string& version_or_tag) {
   auto key = key_of(name);
   if (!key) return package_not_found();
-  auto snapshot = packages_.read(ctx.repository, *key);
-  if (!snapshot) {
-    if (snapshot.error().code == Code::kNotFound) return package_not_found();
-    return error_response(snapshot.error());
-  }
-  auto listable = listable_versions(*snapshot);
-  auto tags = visible_dist_tags(snapshot->package, listable);
+  auto m = merged(ctx, name, *key);
+  if (!m) return error_response(m.error());
+  auto listable = listable_versions(m->snapshot);
+  auto tags = visible_dist_tags(m->snapshot.package, listable);
   std::string version = version_or_tag;
   if (auto t = tags.find(version_or_tag); t != tags.end()) version = t->second;
   for (const auto* v : listable)
-    if (v->version == version)
-      return json_response(200, version_manifest(*v, name, ctx.repository_url));
+    if (v->version == version) {
+      http::Response r = json_response(200, version_manifest(*v, name, ctx.repository_url));
+      r.headers.set(kCacheHeader, upstream::cache_result_name(m->result));
+      return r;
+    }
   return json_error(404, "version not found: " + version_or_tag);
 }
 
@@ -94,16 +86,24 @@ http::Response NpmFormat::get_tarball(const http::Request& request, const Reques
   auto key = key_of(name);
   auto version = version_from_tarball(name, file);
   if (!key || !version) return json_error(404, "not found: " + file);
-  auto handle =
-      packages_.open_asset(ctx.repository, *key, *version, tarball_file_name(name, *version));
-  if (!handle) return error_response(handle.error());
+  auto resolved = pull_.asset(ctx.repository, *key, *version, tarball_file_name(name, *version),
+                              upstream_.lookup_version(name, *version));
+  std::string label = core::metrics_label(ctx.repository);
+  if (!resolved) {
+    if (resolved.error().code == Code::kUnavailable)  // see merged(): fail fast, say why
+      return json_error(404, file + " is not cached here and the upstream could not be asked: " +
+                                 resolved.error().message);
+    if (resolved.error().code == Code::kNotFound)
+      pull_.metrics().request(label, upstream::CacheResult::kNegative);
+    return error_response(resolved.error());
+  }
+  pull_.metrics().request(label, resolved->result);
+  if (resolved->transfer) return streamed_tarball(*resolved);
+  const core::AssetHandle* handle = &*resolved->stored;
   const store::Asset& asset = handle->asset;
-  std::string etag = "\"" + asset.sha256 + "\"";
-  if (etag_matches(request, etag)) return not_modified(etag);
-
-  http::Response r;
-  r.headers.set("Content-Type", "application/octet-stream");
-  r.headers.set("ETag", etag);
+  pull_.metrics().served_bytes(label, asset.size);
+  http::Response r = tarball_response(request, asset);
+  if (r.status == 304) return r;
   if (handle->local_path) {
     r.body = http::FileBody{*handle->local_path, 0, asset.size};
     return r;
@@ -121,6 +121,25 @@ http::Response NpmFormat::get_tarball(const http::Request& request, const Reques
     }
     out.resize(*n);
     return true;
+  });
+  return r;
+}
+
+http::Response NpmFormat::streamed_tarball(const core::ResolvedAsset& resolved) {
+  http::Response r;
+  r.headers.set("Content-Type", "application/octet-stream");
+  r.headers.set(kCacheHeader, "MISS");
+  r.content_length = resolved.length;
+  // Read as it arrives; a failed transfer throws, which cuts the connection so that the client
+  // never takes a partial or unverified body for a whole one.
+  r.body = http::ChunkSource([transfer = resolved.transfer, offset = uint64_t(0)](
+                                 std::string& out) mutable {
+    out.resize(kChunkBytes);
+    auto n = transfer->read(offset, out.data(), out.size());
+    if (!n) throw std::runtime_error("upstream transfer failed: " + n.error().message);
+    out.resize(*n);
+    offset += *n;
+    return *n != 0;
   });
   return r;
 }

@@ -1,11 +1,13 @@
 #include "formats/npm/packument_cache.h"
 
+#include <chrono>
+
 namespace arca::formats::npm {
 
 std::string PackumentCache::key(const store::RepositoryRef& repo, const store::PackageKey& pkg) {
   std::string k;
-  for (const std::string* part : {&repo.domain_owner, &repo.domain_name, &repo.repository,
-                                  &pkg.format, &pkg.namespace_, &pkg.name}) {
+  for (const std::string* part :
+       {&repo.domain_owner, &repo.domain_name, &pkg.format, &pkg.namespace_, &pkg.name}) {
     k += *part;
     k.push_back('\x1f');
   }
@@ -19,6 +21,10 @@ std::shared_ptr<const CachedDocument> PackumentCache::get(const std::string& key
   if (it == entries_.end()) return nullptr;
   auto v = it->second.variants.find(variant);
   if (v == it->second.variants.end()) return nullptr;
+  if (double expires = v->second->expires_at; expires != 0) {
+    using namespace std::chrono;
+    if (duration<double>(system_clock::now().time_since_epoch()).count() >= expires) return nullptr;
+  }
   lru_.splice(lru_.begin(), lru_, it->second.lru);
   return v->second;
 }

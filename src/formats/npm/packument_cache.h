@@ -1,6 +1,9 @@
 #pragma once
-// An in-memory LRU of serialized packuments, bounded by bytes. Entries are dropped for a package
-// whenever core::Packages reports a write to it. An entry is only a cache: the store is the truth.
+// An in-memory LRU of serialized packuments, bounded by bytes. A packument merges the calling
+// repository with its upstreams (same domain), so entries are keyed by domain and package, with
+// the repository in the variant: a write to a package drops its documents in every repository of
+// the domain. Entries holding external content also expire (CachedDocument::expires_at).
+// An entry is only a cache: the store is the truth.
 //
 // Thread safety: all methods may be called concurrently (one mutex, never held during I/O).
 #include <atomic>
@@ -20,13 +23,19 @@ namespace arca::formats::npm {
 struct CachedDocument {
   std::string body;
   std::string etag;  // quoted strong validator
+  // X-Arca-Cache of later answers from this entry: "HIT", or "STALE" when it was built while an
+  // external connection could not be asked.
+  std::string cache_state = "HIT";
+  // Epoch seconds after which get() no longer returns the entry (external content must be looked
+  // up again); 0 = until the package changes.
+  double expires_at = 0;
 };
 
 class PackumentCache {
  public:
   explicit PackumentCache(uint64_t max_bytes) : max_bytes_(max_bytes) {}
 
-  // The package's cache key.
+  // The package's cache key: its domain and identity (not the repository).
   static std::string key(const store::RepositoryRef& repo, const store::PackageKey& pkg);
 
   // A generation to pass to put(): a put whose package was invalidated since is ignored, so a

@@ -169,20 +169,24 @@ json::object stored_manifest(const PublishPlan& plan, const blob::BlobInfo& blob
   return m;
 }
 
+void describe_version(const json::object& m, store::PackageVersion& v) {
+  v.summary = string_member(m, "description");
+  v.home_page = string_member(m, "homepage");
+  v.source_code_repository = repository_url_of(m);
+  v.licenses = licenses_of(m);
+  add_dependencies(m, "dependencies", "regular", v.dependencies);
+  add_dependencies(m, "devDependencies", "dev", v.dependencies);
+  add_dependencies(m, "peerDependencies", "peer", v.dependencies);
+  add_dependencies(m, "optionalDependencies", "optional", v.dependencies);
+}
+
 store::PackageVersion build_version(const PublishPlan& plan, const blob::BlobInfo& blob) {
   const json::object& m = plan.manifest;
   store::PackageVersion v;
   v.version = plan.version;
   v.display_name = plan.name.full();
-  v.summary = string_member(m, "description");
-  v.home_page = string_member(m, "homepage");
-  v.source_code_repository = repository_url_of(m);
-  v.licenses = licenses_of(m);
+  describe_version(m, v);
   v.readme = plan.readme;
-  add_dependencies(m, "dependencies", "regular", v.dependencies);
-  add_dependencies(m, "devDependencies", "dev", v.dependencies);
-  add_dependencies(m, "peerDependencies", "peer", v.dependencies);
-  add_dependencies(m, "optionalDependencies", "optional", v.dependencies);
   v.format_metadata = json::serialize(stored_manifest(plan, blob));
   store::Asset asset;
   asset.name = tarball_file_name(plan.name, plan.version);

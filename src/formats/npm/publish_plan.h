@@ -30,6 +30,10 @@ struct PublishPlan {
 // kInvalidArgument with a message for the npm client otherwise.
 Result<PublishPlan> plan_publish(const PublishDocument& doc, const NpmName& url_name);
 
+// Fills what the control plane shows of a version from its npm manifest: summary, home page,
+// source repository, licenses and dependencies.
+void describe_version(const boost::json::object& manifest, store::PackageVersion& v);
+
 // The version record to store for a plan whose tarball was committed as `blob`.
 store::PackageVersion build_version(const PublishPlan& plan, const blob::BlobInfo& blob);
 

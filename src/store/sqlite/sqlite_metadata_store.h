@@ -85,12 +85,20 @@ class SqliteMetadataStore final : public MetadataStore {
   Status remove_tags(const std::string& arn, const std::vector<std::string>& keys) override;
 
   Result<PackageSnapshot> get_package(const RepositoryRef& repo, const PackageKey& key) override;
+  Result<bool> has_version(const RepositoryRef& repo, const PackageKey& key,
+                           const std::string& version) override;
   Result<std::vector<Package>> list_packages(const RepositoryRef& repo, const PackageFilter& filter,
                                              const Page& page) override;
   Result<MutationOutcome> mutate_package(const RepositoryRef& repo, const PackageKey& key,
                                          const PackageMutator& fn) override;
   Result<size_t> count_blob_references(const std::string& sha256) override;
   Result<uint64_t> domain_asset_bytes(const std::string& owner, const std::string& domain) override;
+
+  Result<UpstreamDocument> get_upstream_document(const std::string& connection,
+                                                 const std::string& key) override;
+  Status put_upstream_document(const UpstreamDocument& doc) override;
+  Status touch_upstream_document(const std::string& connection, const std::string& key,
+                                 Timestamp fetched_time) override;
 
  private:
   using Connection = sqlite::Connection;

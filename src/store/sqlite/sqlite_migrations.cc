@@ -163,6 +163,18 @@ CREATE TABLE dist_tags (
   PRIMARY KEY (package_id, tag)
 ) WITHOUT ROWID;
 )sql"},
+    {4, "external-connection metadata cache", R"sql(
+CREATE TABLE upstream_documents (
+  connection    TEXT NOT NULL,
+  key           TEXT NOT NULL,
+  status        INTEGER NOT NULL,
+  etag          TEXT NOT NULL,
+  last_modified TEXT NOT NULL,
+  fetched_time  REAL NOT NULL,
+  body          BLOB NOT NULL,
+  PRIMARY KEY (connection, key)
+);
+)sql"},
 };
 
 double now_seconds() {

@@ -1,4 +1,5 @@
 // SqliteMetadataStore: packages, versions, assets.
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <map>
@@ -58,9 +59,11 @@ void add_asset_keys(const PackageVersion& v, std::set<std::string>& keys) {
 // nullopt if missing).
 // Collects into `removed` the blob keys of every asset row the mutation deletes or replaces.
 Status apply_mutation(sqlite::Connection& conn, int64_t repository_id, const PackageKey& key,
-                      std::optional<int64_t> package_id,
+                      std::optional<int64_t> existing_id,
                       const std::optional<PackageSnapshot>& stored, const PackageMutation& m,
                       std::set<std::string>& removed) {
+  // A plain id (0 = none): GCC 12 reports a false maybe-uninitialized on an optional here.
+  int64_t package_id = existing_id.value_or(0);
   std::map<std::string_view, const PackageVersion*> current;  // versions still stored
   if (stored) {
     for (const auto& v : stored->versions) current.emplace(v.version, &v);
@@ -68,10 +71,13 @@ Status apply_mutation(sqlite::Connection& conn, int64_t repository_id, const Pac
   if (m.delete_package && package_id) {
     for (const auto& [name, v] : current) add_asset_keys(*v, removed);
     current.clear();
-    ARCA_TRY(conn.run("DELETE FROM packages WHERE id = ?", *package_id));  // cascades
-    package_id.reset();
+    ARCA_TRY(conn.run("DELETE FROM packages WHERE id = ?", package_id));  // cascades
+    package_id = 0;
   }
-  bool writes = m.origin || !m.upsert_versions.empty() || !m.dist_tags.empty();
+  // Removing tags of a package that is gone (or being deleted) writes nothing.
+  bool sets_tag = std::any_of(m.dist_tags.begin(), m.dist_tags.end(),
+                              [](const auto& kv) { return kv.second.has_value(); });
+  bool writes = m.origin || !m.upsert_versions.empty() || sets_tag;
   if (!package_id && writes) {
     if (!m.origin) {
       return internal_error("mutate_package: package " + key.name +
@@ -81,7 +87,7 @@ Status apply_mutation(sqlite::Connection& conn, int64_t repository_id, const Pac
         package_id, sqlite::insert_package(conn, repository_id, key, *m.origin, now_millis()));
   } else if (package_id && m.origin) {
     ARCA_TRY(conn.run("UPDATE packages SET origin_publish = ?, origin_upstream = ? WHERE id = ?",
-                      m.origin->publish, m.origin->upstream, *package_id));
+                      m.origin->publish, m.origin->upstream, package_id));
   }
   if (!package_id) return {};
   for (const auto& version : m.delete_versions) {
@@ -90,22 +96,22 @@ Status apply_mutation(sqlite::Connection& conn, int64_t repository_id, const Pac
     add_asset_keys(*it->second, removed);
     current.erase(it);
     ARCA_TRY(conn.run("DELETE FROM package_versions WHERE package_id = ? AND version = ?",
-                      *package_id, version));
+                      package_id, version));
   }
   for (const auto& v : m.upsert_versions) {
     auto it = current.find(v.version);
     if (it != current.end()) add_asset_keys(*it->second, removed);
-    ARCA_TRY(sqlite::upsert_version(conn, *package_id, v));
+    ARCA_TRY(sqlite::upsert_version(conn, package_id, v));
   }
   for (const auto& [tag, version] : m.dist_tags) {
     if (version) {
       ARCA_TRY(
           conn.run("INSERT INTO dist_tags (package_id, tag, version) VALUES (?, ?, ?) "
                    "ON CONFLICT (package_id, tag) DO UPDATE SET version = excluded.version",
-                   *package_id, tag, *version));
+                   package_id, tag, *version));
     } else {
       ARCA_TRY(
-          conn.run("DELETE FROM dist_tags WHERE package_id = ? AND tag = ?", *package_id, tag));
+          conn.run("DELETE FROM dist_tags WHERE package_id = ? AND tag = ?", package_id, tag));
     }
   }
   return {};

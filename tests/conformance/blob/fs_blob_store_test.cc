@@ -275,5 +275,16 @@ TEST_F(FsBlobStoreTest, ReaderOutlivesRemoveAndWriterOutlivesStore) {
   EXPECT_TRUE(store().stat(kAbcSha256));
 }
 
+TEST_F(FsBlobStoreTest, AKnownShardThatVanishedIsMadeAgain) {
+  ASSERT_TRUE(put_blob(store(), "abc"));  // the store now knows shard ba/78
+  ASSERT_TRUE(store().remove(kAbcSha256));
+  stdfs::remove_all(store_->root() + "/sha256/ba");  // shards are never removed, except by hand
+  ASSERT_TRUE(put_blob(store(), "abc"));
+  EXPECT_TRUE(store().stat(kAbcSha256));
+  EXPECT_TRUE(stdfs::is_regular_file(store_->blob_path(kAbcSha256)));
+  EXPECT_EQ(mode_of(store_->root() + "/sha256/ba/78") & 0007u, 0u);
+  EXPECT_EQ(temp_count(), 0u);
+}
+
 }  // namespace
 }  // namespace arca::blob::conformance

@@ -235,6 +235,27 @@ TEST_P(MetadataStoreConformance, OriginAndDistTagsUpdate) {
   EXPECT_EQ(versions_of(s), std::vector<std::string>{"1.0.0"});
 }
 
+// Removing the last version and the tags that named it (npm unpublish) deletes the package:
+// tag removals alone never create or keep one.
+TEST_P(MetadataStoreConformance, DeletePackageWithTagRemovalsLeavesNothing) {
+  ARCA_ASSERT_OK(store().create_domain(make_domain(kOwner, "d"), 10));
+  ARCA_ASSERT_OK(store().create_repository(make_repository(kOwner, "d", "r"), 10));
+  const RepositoryRef repo{kOwner, "d", "r"};
+  PackageMutation m = create({make_version("1.0.0")});
+  m.dist_tags = {{"latest", "1.0.0"}};
+  ARCA_ASSERT_OK(store().mutate_package(repo, npm_key(), set(m)));
+  PackageMutation gone;
+  gone.delete_package = true;
+  gone.delete_versions = {"1.0.0"};
+  gone.dist_tags = {{"latest", std::nullopt}};
+  ARCA_ASSERT_OK(store().mutate_package(repo, npm_key(), set(gone)));
+  EXPECT_EQ(code_of(store().get_package(repo, npm_key())), "NOT_FOUND");
+  PackageMutation only_removal;
+  only_removal.dist_tags = {{"latest", std::nullopt}};
+  ARCA_ASSERT_OK(store().mutate_package(repo, npm_key(), set(only_removal)));
+  EXPECT_EQ(code_of(store().get_package(repo, npm_key())), "NOT_FOUND");
+}
+
 TEST_P(MetadataStoreConformance, DeleteVersionsReleasesTheirBlobs) {
   ARCA_ASSERT_OK(store().create_domain(make_domain(kOwner, "d"), 10));
   ARCA_ASSERT_OK(store().create_repository(make_repository(kOwner, "d", "r"), 10));
@@ -616,6 +637,47 @@ TEST_P(MetadataStoreConformance, FiveHundredVersionSnapshotIsQuick) {
       "commit) %.2f ms (best of %d)\n",
       GetParam().name.c_str(), kVersions, read_ms, mutate_ms, kRounds);
   EXPECT_LT(read_ms, 500.0);  // generous for slow CI; a few ms expected
+}
+
+TEST_P(MetadataStoreConformance, HasVersionAnswersForOneVersionInAnyStatus) {
+  ARCA_ASSERT_OK(store().create_domain(make_domain(kOwner, "d"), 10));
+  ARCA_ASSERT_OK(store().create_repository(make_repository(kOwner, "d", "r"), 10));
+  ARCA_ASSERT_OK(store().create_repository(make_repository(kOwner, "d", "r2"), 10));
+  const RepositoryRef repo{kOwner, "d", "r"};
+  PackageVersion archived = make_version("2.0.0");
+  archived.status = "Archived";
+  ARCA_ASSERT_OK(
+      store().mutate_package(repo, npm_key(), set(create({make_version("1.0.0"), archived}))));
+
+  auto has = [&](const RepositoryRef& r, const PackageKey& k, const std::string& v) {
+    auto result = store().has_version(r, k, v);
+    EXPECT_TRUE(result) << code_of(result);
+    return result && *result;
+  };
+  EXPECT_TRUE(has(repo, npm_key(), "1.0.0"));
+  EXPECT_TRUE(has(repo, npm_key(), "2.0.0"));  // whatever the status
+  EXPECT_FALSE(has(repo, npm_key(), "1.0.1"));
+  EXPECT_FALSE(has(repo, npm_key(), "1.0.0 "));  // byte for byte
+  EXPECT_FALSE(has(repo, npm_key("missing"), "1.0.0"));
+  EXPECT_FALSE(has(repo, npm_key("pkg", ""), "1.0.0"));  // the namespace is part of the key
+  EXPECT_FALSE(has(repo, PackageKey{"pypi", "scope", "pkg"}, "1.0.0"));
+  EXPECT_FALSE(has(RepositoryRef{kOwner, "d", "r2"}, npm_key(), "1.0.0"));
+
+  auto missing = store().has_version(RepositoryRef{kOwner, "d", "nope"}, npm_key(), "1.0.0");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, Code::kNotFound);
+  EXPECT_EQ(missing.error().resource_type, "repository");
+
+  // Deleted versions and packages are gone.
+  PackageMutation drop;
+  drop.delete_versions = {"1.0.0"};
+  ARCA_ASSERT_OK(store().mutate_package(repo, npm_key(), set(drop)));
+  EXPECT_FALSE(has(repo, npm_key(), "1.0.0"));
+  EXPECT_TRUE(has(repo, npm_key(), "2.0.0"));
+  PackageMutation del;
+  del.delete_package = true;
+  ARCA_ASSERT_OK(store().mutate_package(repo, npm_key(), set(del)));
+  EXPECT_FALSE(has(repo, npm_key(), "2.0.0"));
 }
 
 }  // namespace

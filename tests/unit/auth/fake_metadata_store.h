@@ -128,6 +128,17 @@ class FakeMetadataStore : public store::MetadataStore {
   Result<uint64_t> domain_asset_bytes(const std::string&, const std::string&) override {
     return internal_error("not used");
   }
+  Result<store::UpstreamDocument> get_upstream_document(const std::string&,
+                                                        const std::string&) override {
+    return internal_error("not used");
+  }
+  Status put_upstream_document(const store::UpstreamDocument&) override {
+    return internal_error("not used");
+  }
+  Status touch_upstream_document(const std::string&, const std::string&,
+                                 store::Timestamp) override {
+    return internal_error("not used");
+  }
 
   int list_access_keys_calls = 0;  // guarded by mu_
 

@@ -12,6 +12,7 @@
 #include <boost/beast/http.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -33,8 +34,14 @@ class TestHandler : public Handler {
     return r;
   };
 
+  // Handler::try_fast; declines by default.
+  std::function<std::optional<Response>(Request&)> fast = [](Request&) {
+    return std::optional<Response>();
+  };
+
   BodyPolicy body_policy(const Request& head) const override { return policy(head); }
   Response handle(Request& request) override { return fn(request); }
+  std::optional<Response> try_fast(Request& request) override { return fast(request); }
   Response transport_error(const Request&, int status, std::string message) override {
     Response r;
     r.status = status;

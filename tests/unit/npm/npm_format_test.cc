@@ -1,4 +1,5 @@
 #include "formats/npm/npm_format.h"
+#include "core/pull_through.h"
 
 #include <gtest/gtest.h>
 
@@ -44,7 +45,9 @@ class NpmFormatTest : public ::testing::Test {
     ASSERT_TRUE(store_->create_account({kAccount, "acct", 0}));
     ASSERT_TRUE(control_->create_domain(caller_, "dom", "", {}));
     ASSERT_TRUE(control_->create_repository(caller_, {kAccount, "dom", "repo"}, "", {}, {}));
-    npm_ = std::make_unique<NpmFormat>(*packages_);
+    pull_ = std::make_unique<core::PullThroughServices>(config_, *store_, *blobs_, *packages_,
+                                                        registry_, dir_);
+    npm_ = std::make_unique<NpmFormat>(*packages_, pull_->pull);
   }
   void TearDown() override { fs::remove_all(dir_); }
 
@@ -114,6 +117,8 @@ class NpmFormatTest : public ::testing::Test {
   std::unique_ptr<auth::TokenService> tokens_;
   std::unique_ptr<core::ControlPlane> control_;
   std::unique_ptr<core::Packages> packages_;
+  events::Registry registry_;
+  std::unique_ptr<core::PullThroughServices> pull_;
   std::unique_ptr<NpmFormat> npm_;
 };
 

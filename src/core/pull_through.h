@@ -1,0 +1,117 @@
+#pragma once
+// Upstream resolution for package-manager requests (reference §5): which repositories and
+// external connections a request looks through, what each offers, and fetching a version that
+// only an upstream has — retained into the calling repository (and, for external content, into
+// the repository owning the connection) as a reference with its origin (§4.5, §5.3).
+//
+// Format-neutral: a format merges version lists from chain() and describes, for an external
+// connection, where a version's asset is and what its digests must be (ExternalLookup).
+// Origin controls applied here (§6.1): a repository whose package has upstream=BLOCK offers its
+// own versions only; its upstreams and external connection are not consulted through it.
+// Control-plane operations never come here (§5.1).
+//
+// Thread safety: all methods may be called concurrently on the blocking pool.
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/packages.h"
+#include "core/upstream_graph.h"
+#include "events/metrics.h"
+#include "upstream/cache_metrics.h"
+#include "upstream/connections.h"
+#include "upstream/document_cache.h"
+#include "upstream/object_fetcher.h"
+
+namespace arca::core {
+
+// One repository of the search order, as a format sees it when it merges version lists.
+struct ChainEntry {
+  SearchStep step;
+  std::optional<store::PackageSnapshot> snapshot;  // the package in this repository, if present
+  const upstream::Connection* connection = nullptr;  // the external connection to consult here
+};
+
+// What a format found about a version in an external connection's document.
+struct ExternalVersion {
+  // The version's metadata; assets[0].name names its asset (digests are filled on ingestion).
+  store::PackageVersion version;
+  upstream::ObjectRequest request;  // where the asset is and the digests it must have
+};
+// nullopt when the connection does not offer the version.
+using ExternalLookup =
+    std::function<Result<std::optional<ExternalVersion>>(const upstream::Connection&)>;
+
+struct ResolvedAsset {
+  upstream::CacheResult result = upstream::CacheResult::kHit;
+  std::optional<AssetHandle> stored;              // served from storage
+  std::shared_ptr<upstream::Transfer> transfer;  // streaming in from an external connection
+  std::optional<uint64_t> length;                // of the transfer, when announced
+};
+
+class PullThrough {
+ public:
+  PullThrough(store::MetadataStore& store, Packages& packages,
+              const upstream::Connections& connections, upstream::DocumentCache& documents,
+              upstream::ObjectFetcher& fetcher, upstream::CacheMetrics& metrics);
+
+  // The repositories a request for `key` in `repo` looks through, in search order, pruned by
+  // origin controls. The first entry is `repo` itself.
+  Result<std::vector<ChainEntry>> chain(const store::RepositoryRef& repo,
+                                        const store::PackageKey& key);
+
+  // An external connection's document through the metadata cache.
+  Result<upstream::DocumentLookup> document(const upstream::Connection& connection,
+                                            const std::string& key,
+                                            const upstream::FetchRequest& request) {
+    return documents_.get(connection, key, request);
+  }
+
+  // The asset of `version`: from `repo`, else from the first upstream repository that has the
+  // version (retained into `repo`), else streamed from the first external connection that offers
+  // it. kNotFound when nobody has it or the version is present but not downloadable where the
+  // search found it; kUnavailable when an external connection failed and nothing else had it.
+  Result<ResolvedAsset> asset(const store::RepositoryRef& repo, const store::PackageKey& key,
+                              const std::string& version, const std::string& asset_name,
+                              const ExternalLookup& lookup);
+
+  upstream::CacheMetrics& metrics() { return metrics_; }
+
+ private:
+  Result<ResolvedAsset> ingest(const store::RepositoryRef& repo, const store::PackageKey& key,
+                               const ChainEntry& owner, ExternalVersion found,
+                               const std::string& asset_name);
+
+  store::MetadataStore& store_;
+  Packages& packages_;
+  const upstream::Connections& connections_;
+  upstream::DocumentCache& documents_;
+  upstream::ObjectFetcher& fetcher_;
+  upstream::CacheMetrics& metrics_;
+};
+
+// The pull-through services of one server, built from its configuration. Members are destroyed in
+// reverse order: the fetcher (stopping its transfers) before what its transfers use.
+struct PullThroughServices {
+  PullThroughServices(const config::Config& config, store::MetadataStore& store,
+                      blob::BlobStore& blobs, Packages& packages, events::Registry& registry,
+                      const std::string& spool_dir)
+      : metrics(registry),
+        connections(config),
+        documents(store, metrics),
+        fetcher(blobs, metrics, spool_dir),
+        pull(store, packages, connections, documents, fetcher, metrics) {}
+
+  upstream::CacheMetrics metrics;
+  upstream::Connections connections;
+  upstream::DocumentCache documents;
+  upstream::ObjectFetcher fetcher;
+  PullThrough pull;
+};
+
+// "domain/repository": the repository label of cache metrics.
+std::string metrics_label(const store::RepositoryRef& repo);
+
+}  // namespace arca::core

@@ -1,0 +1,39 @@
+#include "upstream/connections.h"
+
+namespace arca::upstream {
+
+Connections::Connections(const config::Config& config) {
+  for (const auto& [name, url] : config.external_connections) {
+    Connection c;
+    c.name = name;
+    c.base_url = url.ends_with('/') ? url : url + "/";
+    c.metadata_ttl = config.metadata_ttl;
+    c.negative_ttl = config.negative_ttl;
+    ClientOptions options;
+    options.proxy = config.upstream_proxy;
+    options.connect_timeout = config.upstream_timeout;
+    options.first_byte_timeout = config.upstream_timeout;
+    options.idle_timeout = config.upstream_timeout * 2;
+    if (auto s = config.connection_settings.find(name); s != config.connection_settings.end()) {
+      const config::ConnectionSettings& cs = s->second;
+      if (cs.metadata_ttl) c.metadata_ttl = *cs.metadata_ttl;
+      if (cs.negative_ttl) c.negative_ttl = *cs.negative_ttl;
+      if (cs.proxy) options.proxy = *cs.proxy;
+      if (cs.timeout) {
+        options.connect_timeout = *cs.timeout;
+        options.first_byte_timeout = *cs.timeout;
+        options.idle_timeout = *cs.timeout * 2;
+      }
+      c.offline = cs.offline;
+    }
+    c.client = std::make_unique<HttpClient>(options);
+    connections_.emplace(name, std::move(c));
+  }
+}
+
+const Connection* Connections::find(std::string_view name) const {
+  auto it = connections_.find(name);
+  return it == connections_.end() ? nullptr : &it->second;
+}
+
+}  // namespace arca::upstream

@@ -1,0 +1,38 @@
+#pragma once
+// The external connections this server can reach: for each configured name ("public:npmjs") its
+// base URL, cache policy and HTTP client. Nothing is built in: a name without a URL in
+// [external_connections] cannot be used.
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "config/config.h"
+#include "upstream/http_client.h"
+
+namespace arca::upstream {
+
+struct Connection {
+  std::string name;
+  std::string base_url;  // always ends with '/'
+  std::chrono::seconds metadata_ttl{600};
+  std::chrono::seconds negative_ttl{300};
+  bool offline = false;
+  std::unique_ptr<HttpClient> client;
+
+  // `path` (no leading '/') resolved against the base URL.
+  std::string url(std::string_view path) const { return base_url + std::string(path); }
+};
+
+class Connections {
+ public:
+  explicit Connections(const config::Config& config);
+  // nullptr when the name is not configured.
+  const Connection* find(std::string_view name) const;
+
+ private:
+  std::map<std::string, Connection, std::less<>> connections_;
+};
+
+}  // namespace arca::upstream

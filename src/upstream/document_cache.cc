@@ -1,0 +1,181 @@
+#include "upstream/document_cache.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace arca::upstream {
+
+namespace {
+
+std::shared_ptr<const std::string> share(std::string body) {
+  return std::make_shared<const std::string>(std::move(body));
+}
+
+DocumentLookup lookup_of(const store::UpstreamDocument& d, CacheResult result) {
+  return {share(d.body), result, d.fetched_time};
+}
+
+Error not_found_upstream(const Connection& c, const std::string& key, std::string why) {
+  return not_found("package", key, key + " " + why + " (" + c.name + ")");
+}
+
+}  // namespace
+
+double now_seconds() {
+  using namespace std::chrono;
+  return duration<double>(system_clock::now().time_since_epoch()).count();
+}
+
+DocumentCache::DocumentCache(store::MetadataStore& store, CacheMetrics& metrics,
+                             uint64_t max_document_bytes, double failure_backoff)
+    : store_(store),
+      metrics_(metrics),
+      max_document_bytes_(max_document_bytes),
+      failure_backoff_(failure_backoff) {}
+
+Result<DocumentLookup> DocumentCache::get(const Connection& connection, const std::string& key,
+                                          const FetchRequest& request) {
+  std::optional<store::UpstreamDocument> cached;
+  if (auto d = store_.get_upstream_document(connection.name, key)) {
+    cached = std::move(*d);
+  } else if (d.error().code != Code::kNotFound) {
+    return d.error();
+  }
+  double now = now_seconds();
+  if (cached) {
+    double age = now - cached->fetched_time;
+    bool negative = cached->status == 404;
+    auto ttl = negative ? connection.negative_ttl : connection.metadata_ttl;
+    if (connection.offline || (age >= 0 && age < double(ttl.count()))) {
+      metrics_.connection_lookup(connection.name,
+                                 negative ? CacheResult::kNegative : CacheResult::kHit);
+      if (negative) return not_found_upstream(connection, key, "was not found upstream");
+      return lookup_of(*cached, CacheResult::kHit);
+    }
+  }
+  if (connection.offline) {
+    metrics_.connection_lookup(connection.name, CacheResult::kNegative);
+    return not_found_upstream(connection, key, "is not cached and the connection is offline");
+  }
+
+  // Single flight: the first caller fetches, the others wait for its result.
+  std::string flight_key = connection.name + '\n' + key;
+  std::shared_ptr<Flight> flight;
+  bool leader = false;
+  {
+    std::lock_guard lock(flights_mu_);
+    if (auto f = failing_until_.find(flight_key); f != failing_until_.end()) {
+      if (now < f->second) {
+        if (cached && cached->status == 200) {
+          metrics_.connection_lookup(connection.name, CacheResult::kStale);
+          return lookup_of(*cached, CacheResult::kStale);
+        }
+        return unavailable("upstream " + connection.name + " failed for " + key +
+                           " moments ago; not asking again yet");
+      }
+      if (now >= f->second) failing_until_.erase(f);
+    }
+    auto& slot = flights_[flight_key];
+    if (!slot) {
+      slot = std::make_shared<Flight>();
+      leader = true;
+    }
+    flight = slot;
+  }
+  if (!leader) {
+    std::unique_lock lock(flight->mu);
+    flight->cv.wait(lock, [&] { return flight->done; });
+    return *flight->result;
+  }
+  auto result = fetch(connection, key, request, cached);
+  {
+    std::lock_guard lock(flights_mu_);
+    flights_.erase(flight_key);
+    bool failed = result ? result->result == CacheResult::kStale
+                         : result.error().code == Code::kUnavailable;
+    if (failed) {
+      if (failing_until_.size() > 10'000) failing_until_.clear();  // bounded during long outages
+      double backoff = std::min(failure_backoff_, double(connection.metadata_ttl.count()));
+      failing_until_[flight_key] = now_seconds() + backoff;
+    }
+  }
+  {
+    std::lock_guard lock(flight->mu);
+    flight->result = result;
+    flight->done = true;
+  }
+  flight->cv.notify_all();
+  return result;
+}
+
+Result<DocumentLookup> DocumentCache::fetch(const Connection& connection, const std::string& key,
+                                            FetchRequest request,
+                                            const std::optional<store::UpstreamDocument>& cached) {
+  if (cached && cached->status == 200) {
+    if (!cached->etag.empty()) request.headers.emplace_back("If-None-Match", cached->etag);
+    if (!cached->last_modified.empty())
+      request.headers.emplace_back("If-Modified-Since", cached->last_modified);
+  }
+  auto got = connection.client->get_buffered(request, max_document_bytes_);
+  if (!got) {
+    metrics_.upstream_answer(connection.name, 0, 0, 0);
+    metrics_.upstream_error(connection.name, error_kind(got.error()));
+    return stale_or(connection, key, cached, got.error());
+  }
+  const ResponseHead& head = got->result.head;
+  metrics_.upstream_answer(connection.name, head.status,
+                           double(got->result.time_to_first_byte.count()) / 1e6,
+                           got->result.body_bytes);
+  double now = now_seconds();
+  if (head.status == 304 && cached && cached->status == 200) {
+    // Best effort: a failed touch only means the next lookup revalidates again.
+    (void)store_.touch_upstream_document(connection.name, key, now);
+    metrics_.connection_lookup(connection.name, CacheResult::kHit);
+    store::UpstreamDocument refreshed = *cached;
+    refreshed.fetched_time = now;
+    return lookup_of(refreshed, CacheResult::kHit);
+  }
+  if (head.status == 404 || head.status == 410) {
+    store::UpstreamDocument negative;
+    negative.connection = connection.name;
+    negative.key = key;
+    negative.status = 404;
+    negative.fetched_time = now;
+    ARCA_TRY(store_.put_upstream_document(negative));
+    metrics_.connection_lookup(connection.name, CacheResult::kNegative);
+    return not_found_upstream(connection, key, "was not found upstream");
+  }
+  if (head.status != 200) {
+    metrics_.upstream_error(connection.name, "status");
+    return stale_or(connection, key, cached,
+                    unavailable("upstream " + connection.name + " answered HTTP " +
+                                std::to_string(head.status) + " for " + request.url));
+  }
+  store::UpstreamDocument fresh;
+  fresh.connection = connection.name;
+  fresh.key = key;
+  fresh.status = 200;
+  fresh.etag = head.header("etag").value_or("");
+  fresh.last_modified = head.header("last-modified").value_or("");
+  fresh.fetched_time = now;
+  fresh.body = std::move(got->body);
+  ARCA_TRY(store_.put_upstream_document(fresh));
+  metrics_.connection_lookup(connection.name, CacheResult::kMiss);
+  return DocumentLookup{share(std::move(fresh.body)), CacheResult::kMiss, now};
+}
+
+Result<DocumentLookup> DocumentCache::stale_or(const Connection& connection, const std::string& key,
+                                               const std::optional<store::UpstreamDocument>& cached,
+                                               Error error) {
+  if (cached && cached->status == 200) {
+    metrics_.connection_lookup(connection.name, CacheResult::kStale);
+    return lookup_of(*cached, CacheResult::kStale);
+  }
+  if (cached && cached->status == 404) {
+    metrics_.connection_lookup(connection.name, CacheResult::kNegative);
+    return not_found_upstream(connection, key, "was not found upstream");
+  }
+  return error;
+}
+
+}  // namespace arca::upstream

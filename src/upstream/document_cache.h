@@ -1,0 +1,74 @@
+#pragma once
+// The metadata side of the pull-through cache: upstream documents (an npm packument, a PyPI simple
+// page, ...) fetched through an external connection and kept in the metadata store, so every node
+// and every restart shares them (reference §5.4).
+//
+// Policy, per lookup of (connection, key):
+//  - fresh entry (fetched within the connection's metadata TTL) → HIT, no upstream request;
+//  - negative entry (upstream said 404 within the negative TTL) → kNotFound, NEGATIVE;
+//  - offline connection → whatever is cached, however old (HIT), else kNotFound;
+//  - otherwise one upstream GET, conditional (If-None-Match / If-Modified-Since) when an entry
+//    exists: 304 → entry refreshed, HIT; 200 → stored, MISS; 404/410 → negative entry, kNotFound;
+//    transport failure, timeout, 5xx or any other status → the cached entry, however old, STALE
+//    (stale-if-error), else kUnavailable naming the cause.
+//  - after a failed upstream request the entry is served STALE without asking again for
+//    `failure_backoff` (a slow or dead upstream costs one timeout, not one per request);
+//  - single-flight: concurrent lookups of one (connection, key) that need the upstream share one
+//    request; the followers get the leader's result.
+// Documents are bounded (max_document_bytes; larger → kUnavailable, nothing stored).
+// Thread safety: get() may be called concurrently; it blocks (store, network): blocking pool only.
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/metadata_store.h"
+#include "upstream/cache_metrics.h"
+#include "upstream/connections.h"
+
+namespace arca::upstream {
+
+struct DocumentLookup {
+  std::shared_ptr<const std::string> body;
+  CacheResult result = CacheResult::kHit;
+  double fetched_time = 0;  // seconds since the epoch; with the TTL, when to look again
+};
+
+class DocumentCache {
+ public:
+  DocumentCache(store::MetadataStore& store, CacheMetrics& metrics,
+                uint64_t max_document_bytes = uint64_t(64) << 20, double failure_backoff = 30);
+
+  // `key` identifies the document within the connection (the format chooses it); `request` is
+  // the GET to send (URL and Accept headers; validators are added here).
+  Result<DocumentLookup> get(const Connection& connection, const std::string& key,
+                             const FetchRequest& request);
+
+ private:
+  struct Flight {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    std::optional<Result<DocumentLookup>> result;
+  };
+  Result<DocumentLookup> fetch(const Connection& connection, const std::string& key,
+                               FetchRequest request,
+                               const std::optional<store::UpstreamDocument>& cached);
+  Result<DocumentLookup> stale_or(const Connection& connection, const std::string& key,
+                                  const std::optional<store::UpstreamDocument>& cached,
+                                  Error error);
+
+  store::MetadataStore& store_;
+  CacheMetrics& metrics_;
+  const uint64_t max_document_bytes_;
+  const double failure_backoff_;
+  std::mutex flights_mu_;
+  std::map<std::string, std::shared_ptr<Flight>> flights_;
+  std::map<std::string, double> failing_until_;  // guarded by flights_mu_; flight key -> time
+};
+
+double now_seconds();
+
+}  // namespace arca::upstream

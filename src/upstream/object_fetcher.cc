@@ -1,0 +1,270 @@
+#include "upstream/object_fetcher.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "util/crypto.h"
+
+namespace arca::upstream {
+
+namespace {
+
+// An unnamed temporary file in `dir`: it vanishes with its last descriptor, even after a crash.
+Result<int> open_spool(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd >= 0) return fd;
+  std::string path = dir + "/fetch-XXXXXX";
+  fd = ::mkostemp(path.data(), O_CLOEXEC);
+  if (fd < 0) return unavailable("cannot create a spool file in " + dir + ": " + strerror(errno));
+  ::unlink(path.c_str());
+  return fd;
+}
+
+Status write_all(int fd, std::string_view data, uint64_t offset) {
+  while (!data.empty()) {
+    ssize_t n = ::pwrite(fd, data.data(), data.size(), off_t(offset));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return unavailable(std::string("cannot write the spool file: ") + strerror(errno));
+    }
+    data.remove_prefix(size_t(n));
+    offset += uint64_t(n);
+  }
+  return {};
+}
+
+// The digests a request expects, hashed as bytes arrive.
+struct Verifier {
+  std::optional<crypto::Hasher> sha512, sha1, sha256;
+  explicit Verifier(const ObjectRequest& r) {
+    if (!r.sha512.empty()) sha512.emplace(crypto::Algo::kSha512);
+    if (!r.sha1.empty()) sha1.emplace(crypto::Algo::kSha1);
+    if (!r.sha256.empty()) sha256.emplace(crypto::Algo::kSha256);
+  }
+  void update(std::string_view chunk) {
+    for (auto* h : {&sha512, &sha1, &sha256})
+      if (*h) (*h)->update(chunk);
+  }
+  Status check(const ObjectRequest& r) {
+    std::pair<std::optional<crypto::Hasher>*, const std::string*> checks[] = {
+        {&sha512, &r.sha512}, {&sha1, &r.sha1}, {&sha256, &r.sha256}};
+    for (auto [h, expected] : checks)
+      if (*h && (*h)->finish_hex() != *expected)
+        return invalid_argument("the upstream content of " + r.url +
+                                " does not match its published integrity");
+    return {};
+  }
+};
+
+}  // namespace
+
+Transfer::~Transfer() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void Transfer::started(std::optional<uint64_t> length) {
+  {
+    std::lock_guard lock(mu_);
+    started_ = true;
+    length_ = length;
+  }
+  cv_.notify_all();
+}
+
+void Transfer::appended(uint64_t bytes) {
+  {
+    std::lock_guard lock(mu_);
+    written_ += bytes;
+  }
+  cv_.notify_all();
+}
+
+void Transfer::finish(Result<blob::BlobInfo> outcome) {
+  {
+    std::lock_guard lock(mu_);
+    if (outcome) {
+      info_ = *outcome;
+      state_ = State::kDone;
+    } else {
+      error_ = outcome.error();
+      state_ = State::kFailed;
+    }
+  }
+  cv_.notify_all();
+}
+
+Result<std::optional<uint64_t>> Transfer::wait_started() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return started_ || state_ != State::kRunning; });
+  if (state_ == State::kFailed) return *error_;
+  return length_;
+}
+
+Result<size_t> Transfer::read(uint64_t offset, char* buf, size_t len) {
+  uint64_t limit;
+  {
+    std::unique_lock lock(mu_);
+    // The last byte is withheld until the content is verified and committed.
+    auto readable = [&] { return state_ == State::kDone ? written_ : (written_ ? written_ - 1 : 0); };
+    cv_.wait(lock, [&] { return state_ != State::kRunning || readable() > offset; });
+    if (state_ == State::kFailed) return *error_;
+    limit = readable();
+  }
+  if (offset >= limit) return size_t(0);
+  size_t want = size_t(std::min<uint64_t>(len, limit - offset));
+  for (;;) {
+    ssize_t n = ::pread(fd_, buf, want, off_t(offset));
+    if (n >= 0) return size_t(n);
+    if (errno != EINTR) return unavailable(std::string("cannot read the spool: ") + strerror(errno));
+  }
+}
+
+Result<blob::BlobInfo> Transfer::wait_finished() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return state_ != State::kRunning; });
+  if (state_ == State::kFailed) return *error_;
+  return info_;
+}
+
+ObjectFetcher::ObjectFetcher(blob::BlobStore& blobs, CacheMetrics& metrics, std::string spool_dir)
+    : blobs_(blobs), metrics_(metrics), spool_dir_(std::move(spool_dir)) {}
+
+ObjectFetcher::~ObjectFetcher() {
+  std::unique_lock lock(mu_);
+  stopping_ = true;
+  stop_.notify_all();
+  for (auto& [key, t] : running_) t->abort_ = true;
+  idle_.wait(lock, [&] { return threads_ == 0; });
+}
+
+size_t ObjectFetcher::in_flight() {
+  std::lock_guard lock(mu_);
+  return running_.size();
+}
+
+Result<std::shared_ptr<Transfer>> ObjectFetcher::fetch(const Connection& connection,
+                                                       const std::string& key,
+                                                       ObjectRequest request,
+                                                       CommitHook on_commit) {
+  std::lock_guard lock(mu_);
+  if (auto it = recent_.find(key); it != recent_.end()) {
+    metrics_.connection_lookup(connection.name, CacheResult::kHit);
+    return it->second;
+  }
+  if (auto it = running_.find(key); it != running_.end()) {
+    metrics_.connection_lookup(connection.name, CacheResult::kHit);
+    return it->second;
+  }
+  ARCA_ASSIGN_OR_RETURN(int fd, open_spool(spool_dir_));
+  auto t = std::make_shared<Transfer>();
+  t->fd_ = fd;
+  running_[key] = t;
+  ++threads_;
+  metrics_.connection_lookup(connection.name, CacheResult::kMiss);
+  std::thread(&ObjectFetcher::run, this, std::cref(connection), key, std::move(request),
+              std::move(on_commit), t)
+      .detach();
+  return t;
+}
+
+void ObjectFetcher::run(const Connection& connection, std::string key, ObjectRequest request,
+                        CommitHook on_commit, std::shared_ptr<Transfer> t) {
+  auto outcome = transfer(connection, request, on_commit, *t);
+  if (!outcome && outcome.error().code == Code::kInvalidArgument)
+    metrics_.upstream_error(connection.name, "integrity");
+  // Leave the single-flight map before waking readers: a request after this finds the version
+  // recorded by the hook, or starts a new transfer after a failure.
+  {
+    std::lock_guard lock(mu_);
+    running_.erase(key);
+    if (outcome) recent_[key] = t;
+  }
+  bool ok = outcome.has_value();
+  t->finish(std::move(outcome));
+  std::unique_lock lock(mu_);
+  if (ok) {
+    // Keep the spool (and its disk space) only for the grace period, then let it go.
+    stop_.wait_for(lock, std::chrono::duration<double>(kRecentSeconds), [&] { return stopping_; });
+    if (auto it = recent_.find(key); it != recent_.end() && it->second == t)
+      recent_.erase(it);
+  }
+  if (--threads_ == 0) idle_.notify_all();
+}
+
+Result<blob::BlobInfo> ObjectFetcher::transfer(const Connection& connection,
+                                               const ObjectRequest& request,
+                                               const CommitHook& on_commit, Transfer& t) {
+  ARCA_ASSIGN_OR_RETURN(std::unique_ptr<blob::BlobWriter> writer, blobs_.begin_write());
+  Verifier verify(request);
+  int status = 0;
+  uint64_t offset = 0;
+  std::optional<Error> sink_error;
+  FetchSink sink;
+  sink.on_head = [&](const ResponseHead& head) {
+    status = head.status;
+    if (status != 200) return true;  // the body (an error page) is drained and ignored
+    if (request.max_bytes && head.content_length && *head.content_length > request.max_bytes) {
+      sink_error = Error{Code::kTooLarge, request.url + " is larger than the limit"};
+      return false;
+    }
+    t.started(head.content_length);
+    return true;
+  };
+  sink.on_data = [&](std::string_view chunk) {
+    if (status != 200) return true;
+    if (t.aborted()) {
+      sink_error = unavailable("the server is shutting down");
+      return false;
+    }
+    if (request.max_bytes && offset + chunk.size() > request.max_bytes) {
+      sink_error = Error{Code::kTooLarge, request.url + " is larger than the limit"};
+      return false;
+    }
+    if (auto st = write_all(t.fd_, chunk, offset); !st) {
+      sink_error = st.error();
+      return false;
+    }
+    if (auto st = writer->write(chunk); !st) {
+      sink_error = st.error();
+      return false;
+    }
+    verify.update(chunk);
+    offset += chunk.size();
+    t.appended(chunk.size());
+    return true;
+  };
+  FetchRequest get{request.url, request.headers};
+  auto got = connection.client->get(get, sink);
+  if (!got) {
+    Error e = sink_error.value_or(got.error());
+    metrics_.upstream_answer(connection.name, 0, 0, offset);
+    metrics_.upstream_error(connection.name, error_kind(e));
+    return e;
+  }
+  metrics_.upstream_answer(connection.name, status,
+                           double(got->time_to_first_byte.count()) / 1e6, got->body_bytes);
+  if (status == 404 || status == 410)
+    return not_found("asset", request.url, request.url + " was not found upstream");
+  if (status != 200) {
+    metrics_.upstream_error(connection.name, "status");
+    return unavailable("upstream " + connection.name + " answered HTTP " + std::to_string(status) +
+                       " for " + request.url);
+  }
+  if (got->head.content_length && *got->head.content_length != offset) {
+    metrics_.upstream_error(connection.name, "reset");
+    return unavailable("upstream " + connection.name + " sent " + std::to_string(offset) +
+                       " of " + std::to_string(*got->head.content_length) + " bytes of " +
+                       request.url);
+  }
+  ARCA_TRY(verify.check(request));
+  ARCA_ASSIGN_OR_RETURN(blob::BlobInfo info, writer->commit({}));
+  ARCA_TRY(on_commit(info));
+  return info;
+}
+
+}  // namespace arca::upstream

@@ -1,0 +1,110 @@
+#pragma once
+// The object side of the pull-through cache: one artifact (an npm tarball, a wheel, a jar) fetched
+// through an external connection, verified, and committed to the blob store, while every client
+// that asked for it is fed from the same transfer as it arrives (reference §5.3).
+//
+// Contract:
+//  - Single flight: concurrent fetch() calls with one key share one Transfer and one upstream
+//    GET; the transfer runs on its own thread and completes even when every reader went away.
+//    A completed transfer stays joinable for a few seconds (kRecentSeconds), so a request that
+//    looked for the stored version just before the commit hook recorded it is still fed from it
+//    instead of fetching again.
+//  - Bytes are spooled to an unnamed temporary file (memory does not grow with the size) and
+//    streamed to the blob store at the same time. Readers read the spool as it grows.
+//  - Nothing unverified is stored: the expected digests (at least one of sha512/sha1/sha256) and
+//    the announced length are checked before the blob is committed; then the commit hook runs
+//    (it records the version in the metadata store). Only after both succeed may readers read the
+//    last byte, so a reader never receives a complete body that failed verification: a failed
+//    transfer makes read() fail and the reader aborts its response.
+// Thread safety: everything may be called concurrently.
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "blob/blob_store.h"
+#include "upstream/cache_metrics.h"
+#include "upstream/connections.h"
+
+namespace arca::upstream {
+
+struct ObjectRequest {
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string sha512, sha1, sha256;  // expected digests, lowercase hex; empty = not checked
+  uint64_t max_bytes = 0;            // 0 = unlimited
+};
+
+// Runs after the blob is committed, before readers may finish; an error fails the transfer.
+using CommitHook = std::function<Status(const blob::BlobInfo&)>;
+
+class Transfer {
+ public:
+  ~Transfer();
+  // Blocks until the upstream answered 200 (returns the announced length, if any) or the transfer
+  // failed: kNotFound for an upstream 404, kUnavailable (or the hook's error) otherwise.
+  Result<std::optional<uint64_t>> wait_started();
+  // Blocks until bytes at `offset` are readable; 0 at the verified end. Fails when the transfer
+  // failed (the caller must abort what it was sending).
+  Result<size_t> read(uint64_t offset, char* buf, size_t len);
+  // Blocks until the transfer ends: the committed blob or the failure.
+  Result<blob::BlobInfo> wait_finished();
+
+ private:
+  friend class ObjectFetcher;
+  enum class State { kRunning, kDone, kFailed };
+  void started(std::optional<uint64_t> length);
+  void appended(uint64_t bytes);
+  void finish(Result<blob::BlobInfo> outcome);
+  bool aborted() const { return abort_.load(); }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool started_ = false;
+  std::optional<uint64_t> length_;
+  uint64_t written_ = 0;
+  State state_ = State::kRunning;
+  std::optional<Error> error_;
+  blob::BlobInfo info_;
+  int fd_ = -1;  // the spool; closed when the last reader lets go
+  std::atomic<bool> abort_{false};
+};
+
+class ObjectFetcher {
+ public:
+  static constexpr double kRecentSeconds = 10;
+
+  ObjectFetcher(blob::BlobStore& blobs, CacheMetrics& metrics, std::string spool_dir);
+  ~ObjectFetcher();  // aborts running transfers and waits for their threads
+  ObjectFetcher(const ObjectFetcher&) = delete;
+  ObjectFetcher& operator=(const ObjectFetcher&) = delete;
+
+  // Joins the transfer of `key` or starts one. `connection` must outlive the transfer.
+  Result<std::shared_ptr<Transfer>> fetch(const Connection& connection, const std::string& key,
+                                          ObjectRequest request, CommitHook on_commit);
+  size_t in_flight();
+
+ private:
+  void run(const Connection& connection, std::string key, ObjectRequest request,
+           CommitHook on_commit, std::shared_ptr<Transfer> transfer);
+  Result<blob::BlobInfo> transfer(const Connection& connection, const ObjectRequest& request,
+                                  const CommitHook& on_commit, Transfer& t);
+
+  blob::BlobStore& blobs_;
+  CacheMetrics& metrics_;
+  const std::string spool_dir_;
+  std::mutex mu_;
+  std::condition_variable idle_;
+  std::map<std::string, std::shared_ptr<Transfer>> running_;
+  // Completed transfers by key, each kept by its thread for kRecentSeconds.
+  std::map<std::string, std::shared_ptr<Transfer>> recent_;
+  size_t threads_ = 0;
+  bool stopping_ = false;
+  std::condition_variable stop_;  // wakes threads keeping a completed transfer joinable
+};
+
+}  // namespace arca::upstream
