@@ -18,6 +18,8 @@ std::optional<http::Response> NpmFormat::try_fast(const http::Request& request,
     PackumentVariant want = packument_variant(request, ctx, *key);
     auto doc = cache_->get(want.cache_key, want.variant);
     if (!doc) return std::nullopt;
+    count(ctx, doc->cache_state == "STALE" ? upstream::CacheResult::kStale
+                                           : upstream::CacheResult::kHit, 0);
     return packument_response(request, doc, want);
   }
   if (route.kind == RouteKind::kTarball) {
@@ -30,6 +32,7 @@ std::optional<http::Response> NpmFormat::try_fast(const http::Request& request,
     const core::AssetHandle& h = **handle;
     http::Response r = tarball_response(request, h.asset);
     if (r.status != 304) r.body = http::FileBody{*h.local_path, 0, h.asset.size};
+    count(ctx, upstream::CacheResult::kHit, r.status == 304 ? 0 : h.asset.size);
     return r;
   }
   return std::nullopt;

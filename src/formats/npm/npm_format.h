@@ -75,6 +75,8 @@ class NpmFormat final : public FormatHandler {
   // The package as `ctx.repository` offers it: its own versions merged with its upstreams'.
   Result<MergedPackument> merged(const RequestContext& ctx, const NpmName& name,
                                  const store::PackageKey& key);
+  // Counts a package read in the cache metrics of the repository (bytes served from storage).
+  void count(const RequestContext& ctx, upstream::CacheResult result, uint64_t bytes);
   // A tarball streamed in from an external connection as it arrives.
   http::Response streamed_tarball(const core::ResolvedAsset& resolved);
 

@@ -44,7 +44,10 @@ http::Response NpmFormat::get_packument(const http::Request& request, const Requ
   if (!doc) {
     uint64_t generation = cache_->generation();
     auto m = merged(ctx, name, *key);
-    if (!m) return error_response(m.error());
+    if (!m) {
+      count(ctx, upstream::CacheResult::kNegative, 0);
+      return error_response(m.error());
+    }
     auto body = render_packument(m->snapshot, name, {ctx.repository_url, want.abbreviated});
     if (!body) return package_not_found();
     auto fresh = std::make_shared<CachedDocument>();
@@ -59,7 +62,18 @@ http::Response NpmFormat::get_packument(const http::Request& request, const Requ
   }
   http::Response r = packument_response(request, doc, want);
   if (state) r.headers.set(kCacheHeader, state);
+  count(ctx,
+        state                           ? upstream::CacheResult::kMiss
+        : doc->cache_state == "STALE" ? upstream::CacheResult::kStale
+                                      : upstream::CacheResult::kHit,
+        0);
   return r;
+}
+
+void NpmFormat::count(const RequestContext& ctx, upstream::CacheResult result, uint64_t bytes) {
+  std::string label = core::metrics_label(ctx.repository);
+  pull_.metrics().request(label, result);
+  if (bytes) pull_.metrics().served_bytes(label, bytes);
 }
 
 http::Response NpmFormat::get_version(const RequestContext& ctx, const NpmName& name,
@@ -88,20 +102,20 @@ http::Response NpmFormat::get_tarball(const http::Request& request, const Reques
   if (!key || !version) return json_error(404, "not found: " + file);
   auto resolved = pull_.asset(ctx.repository, *key, *version, tarball_file_name(name, *version),
                               upstream_.lookup_version(name, *version));
-  std::string label = core::metrics_label(ctx.repository);
   if (!resolved) {
+    count(ctx, upstream::CacheResult::kNegative, 0);
     if (resolved.error().code == Code::kUnavailable)  // see merged(): fail fast, say why
       return json_error(404, file + " is not cached here and the upstream could not be asked: " +
                                  resolved.error().message);
-    if (resolved.error().code == Code::kNotFound)
-      pull_.metrics().request(label, upstream::CacheResult::kNegative);
     return error_response(resolved.error());
   }
-  pull_.metrics().request(label, resolved->result);
-  if (resolved->transfer) return streamed_tarball(*resolved);
+  if (resolved->transfer) {
+    count(ctx, resolved->result, 0);
+    return streamed_tarball(*resolved);
+  }
   const core::AssetHandle* handle = &*resolved->stored;
   const store::Asset& asset = handle->asset;
-  pull_.metrics().served_bytes(label, asset.size);
+  count(ctx, resolved->result, asset.size);
   http::Response r = tarball_response(request, asset);
   if (r.status == 304) return r;
   if (handle->local_path) {
