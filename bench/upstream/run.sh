@@ -1,0 +1,342 @@
+#!/usr/bin/env bash
+# Pull-through cache benchmark (issue C): an npm repository with the external connection
+# `public:npmjs` pointing at a static upstream (nginx on 127.0.0.1), against that upstream direct
+# and against a repository holding the same bytes as a local publish. One command:
+#
+#   bench/upstream/run.sh
+#
+# Steps (all on 127.0.0.1; scratch under $BENCH_DIR; servers stopped and the big files deleted on exit):
+#   0. wait while bench/npm/run.sh is running (20-s sleeps, up to WAIT_MAX=900 s): 2 cores
+#   1. upstream: make_upstream.py writes packuments `small` (10 KB), `mid` (5 MiB) and `big` (1 GiB)
+#      with N_SMALL / N_SMALL / N_BIG distinct versions 1.0.0.. (random, incompressible .tgz with
+#      the right dist.integrity and shasum); nginx serves them (same settings as bench/npm)
+#   2. Arca (copy of $ARCA) on a new data dir, config: [external_connections] "public:npmjs" =
+#      nginx, metadata_ttl 10m, access_log off; domain bench, repository `pull` associated with
+#      public:npmjs, repository `local`; a token (arca_setup.py)
+#   3. packuments: nginx direct, then through Arca (MISS), then again (HIT)
+#   4. (a) miss time to first byte: for each version: curl direct from nginx, then curl through
+#      `pull` (a miss: each version is fetched once); curl -w %{time_starttransfer}, full body read.
+#      For `big` each miss is also (b): Arca's VmRSS sampled every 0.1 s (../sample_proc.py).
+#      Then every `big` version again through Arca (HIT), RSS sampled as well.
+#   5. (c) wrk (bench/npm settings: -t2 -c64 -d10s, 2 repetitions, Bearer token) on version 1.0.0 of
+#      `small` and `mid`: cached in `pull` vs the same bytes published to `local` (publish_local.py),
+#      alternating which goes first
+#   6. table.py: the table -> $RESULTS_DIR/upstream.md; with UPDATE_DOC=1 (default) also the
+#      section "## Pull-through cache (issue C)" of docs/performance.md
+# Knobs (environment): ARCA, BENCH_DIR (under /tmp, wiped at start), RESULTS_DIR, N_SMALL (15),
+# N_BIG (3), SMALL_BYTES, MID_BYTES, BIG_BYTES, WRK_THREADS/WRK_CONNS/WRK_DURATION/WRK_REPEATS
+# (2/64/10s/2), WRK_CASES ("small mid"), WAIT_OTHER (1), WAIT_MAX (900), UPDATE_DOC (1), KEEP (0:
+# delete the static tree and Arca's data dir on exit), PERF (0; 1: `perf record -g` of Arca during the
+# first 1 GiB miss -> $RESULTS_DIR/perf-miss.data, perf-miss.txt (top symbols), perf-miss-dso.txt).
+set -euo pipefail
+UP_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$UP_SRC/../.." && pwd)
+ARCA=${ARCA:-$REPO_ROOT/build/arca}
+BENCH_DIR=${BENCH_DIR:-/tmp/arcabench-upstream}
+RESULTS_DIR=${RESULTS_DIR:-$BENCH_DIR/results}
+SAMPLER=$UP_SRC/../sample_proc.py
+N_SMALL=${N_SMALL:-15}
+N_BIG=${N_BIG:-3}
+SMALL_BYTES=${SMALL_BYTES:-10240}
+MID_BYTES=${MID_BYTES:-5242880}
+BIG_BYTES=${BIG_BYTES:-1073741824}
+WRK_THREADS=${WRK_THREADS:-2}
+WRK_CONNS=${WRK_CONNS:-64}
+WRK_DURATION=${WRK_DURATION:-10s}
+WRK_REPEATS=${WRK_REPEATS:-2}
+WRK_CASES=${WRK_CASES:-"small mid"}
+WAIT_OTHER=${WAIT_OTHER:-1}
+WAIT_MAX=${WAIT_MAX:-900}
+UPDATE_DOC=${UPDATE_DOC:-1}
+KEEP=${KEEP:-0}
+PERF=${PERF:-0}
+export BENCH_DIR RESULTS_DIR
+
+need() { command -v "$1" >/dev/null || { echo "missing tool: $1" >&2; exit 2; }; }
+for t in nginx wrk curl python3; do need "$t"; done
+[[ ${PERF:-0} == 1 ]] && need perf
+python3 -c 'import boto3' || { echo "missing python module boto3" >&2; exit 2; }
+[[ -x $ARCA ]] || { echo "no server binary at $ARCA (set ARCA=...)" >&2; exit 2; }
+case $BENCH_DIR in /tmp/?*) ;; *) echo "BENCH_DIR must be under /tmp" >&2; exit 2;; esac
+
+note() { echo "$(date -u +%FT%TZ) load=$(cut -d' ' -f1-3 /proc/loadavg) cc1plus=$(pgrep -c cc1plus || true)"; }
+T_START=$(date +%s)
+step() { echo "=== $1 (+$(( $(date +%s) - T_START )) s) $(note)" | tee -a "$RESULTS_DIR/machine.txt"; }
+
+free_port() {
+  python3 -c 'import socket
+while True:
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close()
+    if p >= 10000: print(p); break'
+}
+wait_http() {
+  local url=$1 secs=${2:-20} i
+  for i in $(seq 1 $((secs * 10))); do
+    curl -s -o /dev/null --max-time 1 "$url" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+SAMPLER_PID=
+start_sampler() {  # PID OUT INTERVAL: sample until stop_sampler; waits until sampling has begun
+  local i; rm -f "$2" "$2.ready"
+  python3 "$SAMPLER" "$1" "$2" "$3" & SAMPLER_PID=$!
+  for i in $(seq 1 200); do [[ -f $2.ready ]] && return 0; sleep 0.01; done
+}
+stop_sampler() { kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=; }
+
+# ---------- 0. wait for the other benchmark (the machine has 2 cores)
+waited=0
+if [[ $WAIT_OTHER == 1 ]]; then
+  while pgrep -f 'bench/npm/run.sh' >/dev/null && (( waited < WAIT_MAX )); do
+    (( waited == 0 )) && echo "bench/npm/run.sh is running; waiting (up to $WAIT_MAX s)"
+    sleep 20; waited=$((waited + 20))
+  done
+  pgrep -f 'bench/npm/run.sh' >/dev/null && echo "WARNING: bench/npm/run.sh still running after $WAIT_MAX s; measuring anyway"
+fi
+
+# ---------- 1. scratch, binary snapshot, machine notes
+rm -rf "$BENCH_DIR"; mkdir -p "$BENCH_DIR/bin" "$RESULTS_DIR"; chmod 755 "$BENCH_DIR"
+cp "$ARCA" "$BENCH_DIR/bin/arca"
+STATIC_ROOT=$BENCH_DIR/static NGX=$BENCH_DIR/nginx AD=$BENCH_DIR/arca
+NGINX_PID= ARCA_PID=
+cleanup() {
+  set +e
+  [[ -n $SAMPLER_PID ]] && stop_sampler
+  [[ -n ${PERF_PID:-} ]] && kill -INT "$PERF_PID" 2>/dev/null
+  [[ -n $NGINX_PID ]] && kill -QUIT "$NGINX_PID" 2>/dev/null
+  [[ -n $ARCA_PID ]] && kill -TERM "$ARCA_PID" 2>/dev/null
+  for p in $NGINX_PID $ARCA_PID; do
+    for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
+  done
+  if [[ $KEEP != 1 ]]; then rm -rf "$STATIC_ROOT" "$AD/data" "$BENCH_DIR/bin"; fi
+  echo "servers stopped$([[ $KEEP != 1 ]] && echo ', static tree and Arca data deleted')"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+NGINX_PORT=$(free_port)
+STATIC_URL=http://127.0.0.1:$NGINX_PORT
+{
+  echo "command: $0 $*"
+  echo "date: $(date -u '+%F %T UTC')"
+  echo "waited for bench/npm/run.sh: ${waited} s"
+  echo "arca binary: $ARCA ($(stat -c '%y' "$ARCA" | cut -d. -f1), sha256 $(sha256sum "$ARCA" | cut -c1-16)), run from a copy"
+  echo "repo HEAD: $(git -C "$REPO_ROOT" log -1 --format='%h %cd' --date=iso 2>/dev/null || echo '?'), $(git -C "$REPO_ROOT" status --porcelain --untracked-files=no 2>/dev/null | wc -l) tracked files modified in the working tree"
+  echo "cpu: nproc=$(nproc) $(lscpu | sed -n 's/^Model name: *//p') mem=$(free -g | awk '/Mem:/{print $2}') GiB"
+  echo "tools: $(curl --version | head -1 | cut -d' ' -f1-2) / nginx $(nginx -v 2>&1 | cut -d/ -f2) / $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
+  echo "settings: N_SMALL=$N_SMALL N_BIG=$N_BIG sizes $SMALL_BYTES/$MID_BYTES/$BIG_BYTES; wrk -t$WRK_THREADS -c$WRK_CONNS -d$WRK_DURATION x$WRK_REPEATS cases $WRK_CASES"
+  echo "uptime at start: $(uptime)"
+} > "$RESULTS_DIR/machine.txt"
+cat "$RESULTS_DIR/machine.txt"
+
+# ---------- 1b. the static upstream
+step "upstream files"
+python3 "$UP_SRC/make_upstream.py" "$STATIC_ROOT" "$STATIC_URL/" \
+  "small:$SMALL_BYTES:$N_SMALL" "mid:$MID_BYTES:$N_SMALL" "big:$BIG_BYTES:$N_BIG" > "$RESULTS_DIR/upstream_files.jsonl"
+chmod -R a+rX "$STATIC_ROOT"
+mkdir -p "$NGX/tmp"
+cat > "$NGX/nginx.conf" <<CONF
+worker_processes ${NGINX_WORKERS:-auto};
+daemon off;
+pid $NGX/nginx.pid;
+error_log $NGX/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $NGX/tmp/body;
+  proxy_temp_path $NGX/tmp/proxy;
+  fastcgi_temp_path $NGX/tmp/fastcgi;
+  uwsgi_temp_path $NGX/tmp/uwsgi;
+  scgi_temp_path $NGX/tmp/scgi;
+  sendfile on;
+  tcp_nopush on;
+  tcp_nodelay on;
+  keepalive_timeout 65;
+  keepalive_requests 1000000;
+  open_file_cache max=10000 inactive=60s;
+  types { application/json json; application/octet-stream tgz; }
+  default_type application/octet-stream;
+  gzip on;
+  gzip_comp_level 6;
+  gzip_min_length 1024;
+  gzip_types application/json;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    root $STATIC_ROOT;
+    location / { try_files \$uri \$uri/index.json =404; }
+  }
+}
+CONF
+nginx -p "$NGX" -c "$NGX/nginx.conf" -e "$NGX/error.log" > "$NGX/stdout.log" 2>&1 < /dev/null &
+NGINX_PID=$!
+wait_http "$STATIC_URL/" 10 || { echo "nginx did not start" >&2; cat "$NGX/stdout.log" "$NGX/error.log" >&2; exit 1; }
+echo "nginx pid $NGINX_PID on $STATIC_URL (static upstream)"
+
+# ---------- 2. Arca
+step "arca"
+mkdir -p "$AD"
+cat > "$AD/arca.toml" <<TOML
+[server]
+access_log = false
+[external_connections]
+"public:npmjs" = "$STATIC_URL/"
+[external_connection_settings."public:npmjs"]
+metadata_ttl = "10m"
+TOML
+"$BENCH_DIR/bin/arca" serve --config "$AD/arca.toml" --data-dir "$AD/data" --listen 127.0.0.1:0 \
+  > "$AD/stdout.log" 2> "$AD/stderr.log" < /dev/null &
+ARCA_PID=$!
+for _ in $(seq 1 1000); do
+  grep -q '^arca: listening on ' "$AD/stdout.log" 2>/dev/null && break
+  kill -0 "$ARCA_PID" 2>/dev/null || { echo "arca exited:" >&2; cat "$AD/stderr.log" >&2; exit 1; }
+  sleep 0.01
+done
+ARCA_URL=$(sed -n 's/^arca: listening on //p' "$AD/stdout.log" | head -1)
+python3 "$UP_SRC/arca_setup.py" "$ARCA_URL" "$AD/data/admin.credentials" "$AD"
+TOKEN=$(cat "$AD/arca.token"); PULL=$(cat "$AD/pull.endpoint"); LOCAL=$(cat "$AD/local.endpoint")
+cp "$AD/arca.toml" "$RESULTS_DIR/arca.toml"
+echo "arca pid $ARCA_PID on $ARCA_URL; pull $PULL; local $LOCAL"
+
+# Arca's own view of the upstream: "sum count" of arca_upstream_first_byte_seconds (from /metrics)
+upfb() {
+  curl -s "$ARCA_URL/metrics" | awk '/^arca_upstream_first_byte_seconds_sum\{connection="public:npmjs"/{s=$2}
+    /^arca_upstream_first_byte_seconds_count\{connection="public:npmjs"/{c=$2} END{print s+0, c+0}'
+}
+# one GET: KIND NAME VERSION URL [auth] -> a row in ttfb.tsv (for misses, with the upstream's
+# time to first byte as Arca measured it: the /metrics histogram sum before and after)
+TSV=$RESULTS_DIR/ttfb.tsv
+printf 'kind\tname\tversion\thttp\tttfb_s\ttotal_s\tbytes\tx_arca_cache\tload1\tupstream_fb_s\n' > "$TSV"
+get() {
+  local kind=$1 name=$2 ver=$3 url=$4 auth=${5:-} args=(-sS -o /dev/null -H 'Accept: */*')
+  [[ -n $auth ]] && args+=(-H "Authorization: Bearer $TOKEN")
+  local out m0=() m1=() up=
+  [[ $kind == *miss ]] && read -r -a m0 < <(upfb)
+  out=$(curl "${args[@]}" -w '%{http_code}\t%{time_starttransfer}\t%{time_total}\t%{size_download}\t%header{x-arca-cache}' "$url")
+  if [[ $kind == *miss ]]; then
+    read -r -a m1 < <(upfb)
+    up=$(python3 -c "import sys; s0,c0,s1,c1=map(float,sys.argv[1:]); print('%.6f' % ((s1-s0)/(c1-c0)) if c1>c0 else '')" \
+      "${m0[0]}" "${m0[1]}" "${m1[0]}" "${m1[1]}")
+  fi
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$kind" "$name" "$ver" "$out" "$(cut -d' ' -f1 /proc/loadavg)" "$up" >> "$TSV"
+  local code=${out%%$'\t'*}
+  [[ $code == 200 ]] || { echo "HTTP $code for $kind $url" >&2; exit 1; }
+}
+tgz() { echo "$1/-/$1-$2.tgz"; }
+
+# ---------- 3. packuments
+step "packuments"
+for name in small mid big; do
+  get pkt-direct "$name" - "$STATIC_URL/$name"
+  get pkt-miss "$name" - "$PULL$name" auth
+  get pkt-hit "$name" - "$PULL$name" auth
+done
+
+# ---------- 4. (a) miss time to first byte, (b) 1 GiB pass-through RSS
+for name in small mid; do
+  step "misses $name"
+  for k in $(seq 0 $((N_SMALL - 1))); do
+    get direct "$name" "1.0.$k" "$STATIC_URL/$(tgz "$name" "1.0.$k")"
+    get miss "$name" "1.0.$k" "$PULL$(tgz "$name" "1.0.$k")" auth
+  done
+done
+step "misses big"
+sync
+PERF_PID=
+for k in $(seq 0 $((N_BIG - 1))); do
+  get direct big "1.0.$k" "$STATIC_URL/$(tgz big "1.0.$k")"
+  if [[ $PERF == 1 && $k == 0 ]]; then
+    perf record -q -F 499 -g -p "$ARCA_PID" -o "$RESULTS_DIR/perf-miss.data" > /dev/null 2>&1 & PERF_PID=$!
+    sleep 0.5
+  fi
+  start_sampler "$ARCA_PID" "$RESULTS_DIR/rss-miss-1.0.$k.json" 0.1
+  get miss big "1.0.$k" "$PULL$(tgz big "1.0.$k")" auth
+  sleep 0.3; stop_sampler
+  if [[ -n $PERF_PID ]]; then
+    kill -INT "$PERF_PID"; wait "$PERF_PID" 2>/dev/null || true; PERF_PID=
+    perf report -i "$RESULTS_DIR/perf-miss.data" --no-children -g none --sort dso,sym --stdio 2>/dev/null \
+      | grep '%' | head -60 > "$RESULTS_DIR/perf-miss.txt" || true
+    perf report -i "$RESULTS_DIR/perf-miss.data" --no-children -g none --sort dso --stdio 2>/dev/null \
+      | grep '%' | head -20 > "$RESULTS_DIR/perf-miss-dso.txt" || true
+  fi
+done
+step "hits big"
+for k in $(seq 0 $((N_BIG - 1))); do
+  start_sampler "$ARCA_PID" "$RESULTS_DIR/rss-hit-1.0.$k.json" 0.1
+  get hit big "1.0.$k" "$PULL$(tgz big "1.0.$k")" auth
+  sleep 0.3; stop_sampler
+done
+for name in small mid; do get hit "$name" 1.0.0 "$PULL$(tgz "$name" 1.0.0)" auth; done
+# the cached blobs must be the upstream's bytes
+python3 - "$STATIC_ROOT/manifest.json" "$AD/data" <<'PY'
+import json, os, sys
+want = {r["sha256"] for r in json.load(open(sys.argv[1]))}
+have = set()
+for dp, _, fs in os.walk(os.path.join(sys.argv[2], "blobs")):
+    have.update(f for f in fs if len(f) == 64)
+missing = want - have
+print("cached blobs: %d of %d upstream tarballs present by sha256" % (len(want) - len(missing), len(want)))
+sys.exit(1 if missing else 0)
+PY
+
+# ---------- 5. (c) cached hit vs local hit under wrk
+step "publish local copies"
+for name in $WRK_CASES; do
+  python3 "$UP_SRC/publish_local.py" "$LOCAL" "$TOKEN" "$STATIC_ROOT/$(tgz "$name" 1.0.0)" "$name" 1.0.0
+  get local "$name" 1.0.0 "$LOCAL$(tgz "$name" 1.0.0)" auth
+done
+LUA=$BENCH_DIR/wrk_report.lua
+cat > "$LUA" <<'LUAEOF'
+-- wrk done() hook: one JSON line with exact figures (latency in microseconds).
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRKJSON {"requests":%d,"duration_us":%d,"bytes":%d,' ..
+    '"errors":%d,"p50":%d,"p99":%d,"lat_mean":%.1f}\n',
+    summary.requests, summary.duration, summary.bytes,
+    e.connect + e.read + e.write + e.status + e.timeout,
+    latency:percentile(50), latency:percentile(99), latency.mean))
+end
+LUAEOF
+WTSV=$RESULTS_DIR/wrk.tsv
+printf 'label\tcase\trep\trps\tMiB_s\tp50_ms\tp99_ms\terrors\trequests\tcpu_s\tmax_rss_mb\tload1\tcc1plus\n' > "$WTSV"
+mkdir -p "$RESULTS_DIR/wrk"
+wrk_one() {  # LABEL CASE REP URL
+  local label=$1 case=$2 rep=$3 url=$4 raw=$RESULTS_DIR/wrk/$1-$2.$3.txt samp=$RESULTS_DIR/wrk/$1-$2.$3.proc.json
+  local load0 cc0
+  load0=$(cut -d' ' -f1 /proc/loadavg); cc0=$(pgrep -c cc1plus || true)
+  start_sampler "$ARCA_PID" "$samp" 0.2
+  wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"$WRK_DURATION" --timeout 60s --latency -s "$LUA" \
+      -H 'Accept: */*' -H "Authorization: Bearer $TOKEN" "$url" > "$raw" 2>&1 || true
+  stop_sampler
+  python3 - "$raw" "$samp" "$label" "$case" "$rep" "$load0" "${cc0:-0}" >> "$WTSV" <<'PY'
+import json, sys
+raw, samp, label, case, rep, load0, cc0 = sys.argv[1:]
+j = next(json.loads(l.split(" ", 1)[1]) for l in open(raw) if l.startswith("WRKJSON "))
+p = json.load(open(samp))
+s = j["duration_us"] / 1e6
+print("\t".join([label, case, rep, "%.1f" % (j["requests"] / s), "%.1f" % (j["bytes"] / s / 2**20),
+                 "%.2f" % (j["p50"] / 1000), "%.2f" % (j["p99"] / 1000), str(j["errors"]),
+                 str(j["requests"]), str(p["cpu_s"]), str(p["max_rss_mb"]), load0, cc0]))
+PY
+  tail -1 "$WTSV" | tr '\t' ' '
+}
+for rep in $(seq 1 "$WRK_REPEATS"); do
+  for name in $WRK_CASES; do
+    step "wrk $name rep $rep"
+    if (( rep % 2 )); then order="pull local"; else order="local pull"; fi
+    for r in $order; do
+      if [[ $r == pull ]]; then wrk_one pull-hit "$name" "$rep" "$PULL$(tgz "$name" 1.0.0)"
+      else wrk_one local "$name" "$rep" "$LOCAL$(tgz "$name" 1.0.0)"; fi
+    done
+  done
+done
+
+# ---------- 6. table (+ docs/performance.md)
+step done
+echo "uptime at end: $(uptime)" >> "$RESULTS_DIR/machine.txt"
+args=("$RESULTS_DIR")
+[[ $UPDATE_DOC == 1 ]] && args+=(--doc "$REPO_ROOT/docs/performance.md")
+python3 "$UP_SRC/table.py" "${args[@]}" | tee "$RESULTS_DIR/upstream.md"
+echo "results in $RESULTS_DIR (upstream.md, ttfb.tsv, wrk.tsv, rss-*.json, machine.txt); total $(( $(date +%s) - T_START )) s"
