@@ -9,17 +9,21 @@
 // Validation of names is core/'s job; the store enforces only uniqueness and referential rules.
 // Error::message is written for API users (CodeArtifact wording, e.g. "Domain d already exists in
 // account 123456789012"); kNotFound/kAlreadyExists/kQuotaExceeded carry resource_type ("domain",
-// "repository", "account", "access-key", or the ARN's type for tags) and resource_id (the name).
+// "repository", "package-group", "account", "access-key", or the ARN's type for tags) and
+// resource_id (the name; a package group's pattern).
 // When both a conflict and a quota apply, kAlreadyExists wins (checked first).
 // Strings are compared byte for byte (case-sensitive); listings sort by byte order.
 //
-// Pagination (list_domains, list_repositories): a page holds at most page.limit entries (0 gives
-// an empty page); a page shorter than the limit is the last, so ask for limit + 1 to learn whether
-// another page exists. Entries created or deleted between pages never break the cursor.
+// Pagination (list_domains, list_repositories, list_package_groups): a page holds at most
+// page.limit entries (0 gives an empty page); a page shorter than the limit is the last, so ask for
+// limit + 1 to learn whether another page exists. Entries created or deleted between pages never
+// break the cursor.
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "store/group_types.h"
 #include "store/package_types.h"
 #include "store/types.h"
 #include "util/error.h"
@@ -173,6 +177,55 @@ class MetadataStore {
   // Sets fetched_time of an existing entry (after a 304 revalidation); kNotFound without one.
   virtual Status touch_upstream_document(const std::string& connection, const std::string& key,
                                          Timestamp fetched_time) = 0;
+
+  // --- package groups (records in group_types.h) ---
+  // A group belongs to a domain and is identified there by its pattern (byte for byte; the store
+  // does not parse patterns). Restriction types and modes outside those of group_types.h are
+  // kInvalidArgument. Allowed repositories are plain names: the store does not check that they
+  // exist, and deleting a repository leaves them listed. The root group `/*` is core/'s to create.
+  // Deleting the domain deletes its groups. For a missing group, get/update/delete answer kNotFound
+  // with resource_type "domain" when the domain is missing too, else "package-group" (resource_id
+  // the pattern).
+  //
+  // Stores g with created_time from the store's clock (system_clock, milliseconds); a restriction
+  // type missing from g.restrictions is "INHERIT". kNotFound when the domain is missing;
+  // kAlreadyExists (resource_type "package-group", resource_id the pattern) when the pattern is
+  // taken in the domain; kQuotaExceeded when the domain already has `max_per_domain` groups (the
+  // root group counts).
+  virtual Status create_package_group(const PackageGroup& g, size_t max_per_domain) = 0;
+  virtual Result<PackageGroup> get_package_group(const std::string& owner,
+                                                 const std::string& domain,
+                                                 const std::string& pattern) = 0;
+  // The domain's groups ordered by pattern (byte order), strictly after page.after (a pattern),
+  // whose pattern starts with the literal, case-sensitive `prefix` ('%', '_', '*', '~' are plain;
+  // empty filters nothing). Pagination as list_domains. kNotFound when the domain is missing.
+  virtual Result<std::vector<PackageGroup>> list_package_groups(const std::string& owner,
+                                                                const std::string& domain,
+                                                                const Page& page,
+                                                                std::string_view prefix) = 0;
+  // Every group of the domain ordered by pattern, in one read (for building the in-memory index
+  // core/ matches packages against). kNotFound when the domain is missing.
+  virtual Result<std::vector<PackageGroup>> all_package_groups(const std::string& owner,
+                                                               const std::string& domain) = 0;
+  // Applies u and returns the group as updated. In order: description, contact_info, restrictions
+  // (the given types only), remove_allowed, then add_allowed (so a pair in both ends up allowed).
+  // Adding a repository already allowed, or removing one that is not, is a no-op. Changing a mode
+  // keeps the allow-lists. kNotFound; on any error nothing changes.
+  virtual Result<PackageGroup> update_package_group(const std::string& owner,
+                                                    const std::string& domain,
+                                                    const std::string& pattern,
+                                                    const PackageGroupUpdate& u) = 0;
+  // Returns the group as it was before the delete. kNotFound. Tags are not touched (the group's
+  // ARN encoding is core/'s).
+  virtual Result<PackageGroup> delete_package_group(const std::string& owner,
+                                                    const std::string& domain,
+                                                    const std::string& pattern) = 0;
+  // A value that changes with every successful create/update/delete of a group in the domain, so
+  // nodes can tell cheaply whether their index is stale: 0 until the first one, then strictly
+  // increasing, and never repeated for (owner, domain) even across deleting and re-creating the
+  // domain (compare for inequality). kNotFound when the domain is missing.
+  virtual Result<int64_t> package_groups_generation(const std::string& owner,
+                                                    const std::string& domain) = 0;
 };
 
 // The cursor list_repositories orders by; use the last entry's cursor as the next Page::after.

@@ -100,6 +100,22 @@ class SqliteMetadataStore final : public MetadataStore {
   Status touch_upstream_document(const std::string& connection, const std::string& key,
                                  Timestamp fetched_time) override;
 
+  Status create_package_group(const PackageGroup& g, size_t max_per_domain) override;
+  Result<PackageGroup> get_package_group(const std::string& owner, const std::string& domain,
+                                         const std::string& pattern) override;
+  Result<std::vector<PackageGroup>> list_package_groups(const std::string& owner,
+                                                        const std::string& domain, const Page& page,
+                                                        std::string_view prefix) override;
+  Result<std::vector<PackageGroup>> all_package_groups(const std::string& owner,
+                                                       const std::string& domain) override;
+  Result<PackageGroup> update_package_group(const std::string& owner, const std::string& domain,
+                                            const std::string& pattern,
+                                            const PackageGroupUpdate& u) override;
+  Result<PackageGroup> delete_package_group(const std::string& owner, const std::string& domain,
+                                            const std::string& pattern) override;
+  Result<int64_t> package_groups_generation(const std::string& owner,
+                                            const std::string& domain) override;
+
  private:
   using Connection = sqlite::Connection;
   using Transaction = sqlite::Transaction;

@@ -175,6 +175,42 @@ CREATE TABLE upstream_documents (
   PRIMARY KEY (connection, key)
 );
 )sql"},
+
+    {5, "package groups, their allowed repositories, per-domain group generations", R"sql(
+-- Unlike repositories, groups do not keep their domain alive: deleting the domain deletes them
+-- (and, through package_group_allowed_repositories, their allow-lists). The unique index is the
+-- listing order of list_package_groups. The three *_mode columns are the PUBLISH,
+-- EXTERNAL_UPSTREAM and INTERNAL_UPSTREAM restriction modes.
+CREATE TABLE package_groups (
+  id                     INTEGER PRIMARY KEY,
+  domain_owner           TEXT NOT NULL,
+  domain_name            TEXT NOT NULL,
+  pattern                TEXT NOT NULL,
+  description            TEXT NOT NULL,
+  contact_info           TEXT NOT NULL,
+  publish_mode           TEXT NOT NULL,
+  external_upstream_mode TEXT NOT NULL,
+  internal_upstream_mode TEXT NOT NULL,
+  created_time           REAL NOT NULL,
+  UNIQUE (domain_owner, domain_name, pattern),
+  FOREIGN KEY (domain_owner, domain_name) REFERENCES domains (owner, name) ON DELETE CASCADE
+);
+
+-- Repository names as given (no reference to repositories: an allow-list may name a repository
+-- that does not exist, or no longer does).
+CREATE TABLE package_group_allowed_repositories (
+  group_id         INTEGER NOT NULL REFERENCES package_groups (id) ON DELETE CASCADE,
+  restriction_type TEXT NOT NULL,
+  repository       TEXT NOT NULL,
+  PRIMARY KEY (group_id, restriction_type, repository)
+) WITHOUT ROWID;
+
+-- Every group write sets its domain's generation to the next value of one store-wide counter, so
+-- a generation is never repeated for a domain name, even after the domain is deleted and
+-- re-created (which starts it again at 0).
+ALTER TABLE domains ADD COLUMN package_groups_generation INTEGER NOT NULL DEFAULT 0;
+INSERT INTO meta (key, value) VALUES ('package_groups_generation', 0);
+)sql"},
 };
 
 double now_seconds() {

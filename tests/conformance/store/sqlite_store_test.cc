@@ -182,6 +182,36 @@ TEST_F(SqliteStoreTest, UpgradedRepositoryHoldsPackagesAndDeletingItLeavesNoRows
   }
 }
 
+// Migration 5 adds a column to existing domains: a domain from before it has generation 0, takes
+// groups, and deleting it deletes them.
+TEST_F(SqliteStoreTest, DomainFromBeforePackageGroupsTakesGroups) {
+  {
+    auto conn = sqlite::Connection::open(db_path(), {});
+    ASSERT_TRUE(conn);
+    ASSERT_TRUE(sqlite::migrate(**conn, sqlite::builtin_migrations().first(4)));
+    ASSERT_TRUE((*conn)->run(
+        "INSERT INTO domains (owner, name, encryption_key, created_time) VALUES (?, ?, '', 1)",
+        std::string(kOwner), std::string("d")));
+  }
+  auto s = open_store();
+  ASSERT_NE(s, nullptr);
+  auto generation = s->package_groups_generation(kOwner, "d");
+  ASSERT_TRUE(generation) << generation.error().message;
+  EXPECT_EQ(*generation, 0);
+  PackageGroup g;
+  g.domain_owner = kOwner;
+  g.domain_name = "d";
+  g.pattern = "/*";
+  g.allowed_repositories = {{"PUBLISH", {"r"}}};
+  ASSERT_TRUE(s->create_package_group(g, 10));
+  generation = s->package_groups_generation(kOwner, "d");
+  ASSERT_TRUE(generation);
+  EXPECT_GT(*generation, 0);
+  ASSERT_TRUE(s->delete_domain(kOwner, "d"));
+  EXPECT_EQ(query_one(db_path(), "SELECT count(*) FROM package_groups"), "0");
+  EXPECT_EQ(query_one(db_path(), "SELECT count(*) FROM package_group_allowed_repositories"), "0");
+}
+
 TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerVersion) {
   { ASSERT_NE(open_store(), nullptr); }
   EXPECT_EQ(query_one(db_path(), "INSERT INTO schema_migrations VALUES (99, 'future', 0)"), "");

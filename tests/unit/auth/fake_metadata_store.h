@@ -139,6 +139,35 @@ class FakeMetadataStore : public store::MetadataStore {
                                  store::Timestamp) override {
     return internal_error("not used");
   }
+  Status create_package_group(const store::PackageGroup&, size_t) override {
+    return internal_error("not used");
+  }
+  Result<store::PackageGroup> get_package_group(const std::string&, const std::string&,
+                                                const std::string&) override {
+    return internal_error("not used");
+  }
+  Result<std::vector<store::PackageGroup>> list_package_groups(const std::string&,
+                                                               const std::string&,
+                                                               const store::Page&,
+                                                               std::string_view) override {
+    return internal_error("not used");
+  }
+  Result<std::vector<store::PackageGroup>> all_package_groups(const std::string&,
+                                                              const std::string&) override {
+    return internal_error("not used");
+  }
+  Result<store::PackageGroup> update_package_group(const std::string&, const std::string&,
+                                                   const std::string&,
+                                                   const store::PackageGroupUpdate&) override {
+    return internal_error("not used");
+  }
+  Result<store::PackageGroup> delete_package_group(const std::string&, const std::string&,
+                                                   const std::string&) override {
+    return internal_error("not used");
+  }
+  Result<int64_t> package_groups_generation(const std::string&, const std::string&) override {
+    return internal_error("not used");
+  }
 
   int list_access_keys_calls = 0;  // guarded by mu_
 
