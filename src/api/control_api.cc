@@ -36,8 +36,13 @@ http::Response json_response(const json::object& body, const std::string& reques
 }  // namespace
 
 ControlApi::ControlApi(core::ControlPlane& control, core::Packages& packages,
-                       const auth::KeyCache& keys, std::string public_url)
-    : control_(control), packages_(packages), keys_(keys), public_url_(std::move(public_url)) {}
+                       core::PackageGroups& groups, const auth::KeyCache& keys,
+                       std::string public_url)
+    : control_(control),
+      packages_(packages),
+      groups_(groups),
+      keys_(keys),
+      public_url_(std::move(public_url)) {}
 
 http::BodyPolicy ControlApi::body_policy(const http::Request&) const {
   return {http::BodyMode::kBuffer, kMaxBodyBytes};
@@ -59,7 +64,7 @@ http::Response ControlApi::handle(http::Request& request) {
   auto body = parse_body(request.body);
   if (!body) return render_error(body.error(), request.request_id);
 
-  OpContext ctx{request, *caller, control_, packages_, public_url_, std::move(*body)};
+  OpContext ctx{request, *caller, control_, packages_, groups_, public_url_, std::move(*body)};
   if (op->raw) {
     auto raw = op->raw(ctx);
     if (!raw) return render_error(raw.error(), request.request_id);

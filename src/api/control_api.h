@@ -5,6 +5,7 @@
 
 #include "auth/key_cache.h"
 #include "core/control_plane.h"
+#include "core/package_groups/package_groups.h"
 #include "core/packages.h"
 #include "http/message.h"
 
@@ -15,8 +16,8 @@ class ControlApi {
   // Control-plane bodies are small JSON documents; anything larger is refused before reading.
   static constexpr uint64_t kMaxBodyBytes = 1 << 20;
 
-  ControlApi(core::ControlPlane& control, core::Packages& packages, const auth::KeyCache& keys,
-             std::string public_url);
+  ControlApi(core::ControlPlane& control, core::Packages& packages, core::PackageGroups& groups,
+             const auth::KeyCache& keys, std::string public_url);
 
   http::BodyPolicy body_policy(const http::Request& head) const;
   http::Response handle(http::Request& request);
@@ -26,6 +27,7 @@ class ControlApi {
  private:
   core::ControlPlane& control_;
   core::Packages& packages_;
+  core::PackageGroups& groups_;
   const auth::KeyCache& keys_;
   std::string public_url_;
 };

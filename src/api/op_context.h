@@ -9,6 +9,7 @@
 
 #include "auth/principal.h"
 #include "core/control_plane.h"
+#include "core/package_groups/package_groups.h"
 #include "core/packages.h"
 #include "http/message.h"
 #include "util/error.h"
@@ -20,6 +21,7 @@ struct OpContext {
   const auth::Principal& caller;
   core::ControlPlane& control;
   core::Packages& packages;
+  core::PackageGroups& groups;
   const std::string& public_url;
   boost::json::object body;
 

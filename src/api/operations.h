@@ -52,5 +52,15 @@ OpResult delete_package_versions(OpContext&);
 OpResult dispose_package_versions(OpContext&);
 OpResult copy_package_versions(OpContext&);
 Result<http::Response> get_package_version_asset(OpContext&);
+OpResult create_package_group(OpContext&);
+OpResult describe_package_group(OpContext&);
+OpResult update_package_group(OpContext&);
+OpResult delete_package_group(OpContext&);
+OpResult update_package_group_origin_configuration(OpContext&);
+OpResult list_package_groups(OpContext&);
+OpResult list_sub_package_groups(OpContext&);
+OpResult get_associated_package_group(OpContext&);
+OpResult list_associated_packages(OpContext&);
+OpResult list_allowed_repositories_for_group(OpContext&);
 
 }  // namespace arca::api

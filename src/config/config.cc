@@ -32,6 +32,8 @@ Status apply_server(const toml::table& t, Config& c) {
     c.max_domains_per_account = size_t(*v);
   if (auto v = t["max_repositories_per_domain"].value<int64_t>())
     c.max_repositories_per_domain = size_t(*v);
+  if (auto v = t["max_package_groups_per_domain"].value<int64_t>())
+    c.max_package_groups_per_domain = size_t(*v);
   return {};
 }
 

@@ -43,6 +43,7 @@ struct Config {
   // Count quotas (CodeArtifact defaults, adjustable here).
   size_t max_domains_per_account = 10;
   size_t max_repositories_per_domain = 1000;
+  size_t max_package_groups_per_domain = 1000;
 };
 
 // Parses "30s", "10m", "1h", "2d" or a plain number of seconds.

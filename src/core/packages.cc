@@ -128,6 +128,15 @@ Packages::Packages(store::MetadataStore& store, blob::BlobStore& blobs, ControlP
   });
 }
 
+void Packages::invalidate_caches() {
+  {
+    std::lock_guard lock(snapshots_mu_);
+    ++snapshot_generation_;
+    snapshots_.clear();
+  }
+  notify_listeners(store::RepositoryRef{}, store::PackageKey{});
+}
+
 void Packages::add_listener(Listener listener) {
   std::lock_guard lock(listeners_mu_);
   listeners_.push_back(std::move(listener));
@@ -247,6 +256,17 @@ std::string package_display(const store::PackageKey& key) {
   if (key.namespace_.empty()) return key.name;
   return key.namespace_ + "/" + key.name;
 }
+
+// A publish refused by an origin control; the message names the control (§6.6).
+Error publish_blocked(const store::PackageKey& key, const store::RepositoryRef& repo,
+                      const std::string& by, const std::string& setting) {
+  std::string name = key.format == "npm" && !key.namespace_.empty()
+                         ? "@" + key.namespace_ + "/" + key.name
+                         : package_display(key);
+  return Error{Code::kPermissionDenied, "Publishing " + name + " to repository " +
+                                            repo.repository + " is blocked by " + by + " (" +
+                                            setting + ")"};
+}
 }  // namespace
 
 Result<store::PackageVersion> Packages::publish(const store::RepositoryRef& repo,
@@ -259,7 +279,13 @@ Result<store::PackageVersion> Packages::publish(const store::RepositoryRef& repo
   v.entry_repository = repo.repository;
   v.entry_external_connection.clear();
   v.revision = compute_revision(v);
-  auto outcome = commit_version(repo, key, input);
+  auto decision = group_decision(repo, key, Restriction::kPublish);
+  Result<store::MutationOutcome> outcome =
+      !decision            ? Result<store::MutationOutcome>(decision.error())
+      : !decision->allowed ? Result<store::MutationOutcome>(
+                                 publish_blocked(key, repo, "package group " + decision->group,
+                                                 "PUBLISH=" + decision->effective_mode))
+                           : commit_version(repo, key, input);
   if (!outcome) {
     // A refused publish (e.g. the version exists) leaves no bytes behind. Another publish that
     // needs the same blob and has not committed yet then fails its existence check and is told
@@ -286,6 +312,9 @@ Result<store::MutationOutcome> Packages::commit_version(const store::RepositoryR
       [&](const std::optional<store::PackageSnapshot>& snap) -> Result<store::PackageMutation> {
         store::PackageMutation m;
         if (!snap) m.origin = store::OriginRestrictions{"ALLOW", "BLOCK"};
+        if (snap && snap->package.origin.publish == "BLOCK")
+          return publish_blocked(key, repo, "the package's origin configuration",
+                                 "publish=BLOCK");
         if (snap && find_version(*snap, v.version))
           return already_exists("package-version", v.version,
                                 "Version " + v.version + " of package " + package_display(key) +
@@ -294,6 +323,12 @@ Result<store::MutationOutcome> Packages::commit_version(const store::RepositoryR
         m.dist_tags = input.dist_tags;
         return m;
       });
+}
+
+Result<GroupDecision> Packages::group_decision(const store::RepositoryRef& repo,
+                                               const store::PackageKey& key, Restriction r) {
+  if (!policy_) return GroupDecision{};
+  return policy_->decide(repo, key, r);
 }
 
 Status Packages::set_dist_tags(const store::RepositoryRef& repo, const store::PackageKey& key,

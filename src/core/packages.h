@@ -18,6 +18,7 @@
 
 #include "blob/blob_store.h"
 #include "core/control_plane.h"
+#include "core/origin_policy.h"
 #include "store/metadata_store.h"
 
 namespace arca::core {
@@ -120,6 +121,16 @@ class Packages {
   using Listener = std::function<void(const store::RepositoryRef&, const store::PackageKey&)>;
   void add_listener(Listener listener);
 
+  // Package groups' origin controls; without one every group decision is ALLOW. Set before
+  // serving; must outlive this object.
+  void set_origin_policy(OriginPolicy* policy) { policy_ = policy; }
+  // Drops every cached snapshot and tells the listeners to drop everything (origin decisions
+  // changed, e.g. a package group's configuration).
+  void invalidate_caches();
+  // The group decision for `r` (ALLOW without a policy).
+  Result<GroupDecision> group_decision(const store::RepositoryRef& repo,
+                                       const store::PackageKey& key, Restriction r);
+
   // ---- package-manager side: the caller was authenticated by an authorization token ----
   // The repository addressed by a package endpoint; kNotFound; kPermissionDenied when the
   // caller's account does not own the domain.
@@ -131,6 +142,8 @@ class Packages {
   Result<std::unique_ptr<blob::BlobReader>> open_blob(const std::string& sha256, uint64_t offset);
   // Publishes a version that must not exist yet in any status (kAlreadyExists otherwise, whose
   // message formats may show). A new package gets origin publish=ALLOW, upstream=BLOCK.
+  // kPermissionDenied, naming the restriction, when the package's publish=BLOCK or its package
+  // group's PUBLISH restriction does not allow the repository (§6.6).
   Result<store::PackageVersion> publish(const store::RepositoryRef& repo,
                                         const store::PackageKey& key, NewVersion input);
   // Sets/removes tags; setting a tag to a version that is absent or Disposed is kNotFound.
@@ -235,6 +248,7 @@ class Packages {
   store::MetadataStore& store_;
   blob::BlobStore& blobs_;
   ControlPlane& control_;
+  OriginPolicy* policy_ = nullptr;
   std::mutex blob_gc_mu_;  // see reclaim()
   // Snapshots for downloads (open_asset), dropped on every write to their package by this node.
   // Another node's writes are not seen here until this node writes the package: multi-node

@@ -31,18 +31,26 @@ PullThrough::PullThrough(store::MetadataStore& store, Packages& packages,
 Result<std::vector<ChainEntry>> PullThrough::chain(const store::RepositoryRef& repo,
                                                    const store::PackageKey& key) {
   ARCA_ASSIGN_OR_RETURN(std::vector<SearchStep> steps, search_order(store_, repo));
+  // Retention into the calling repository from its upstreams is one decision (§6.6).
+  ARCA_ASSIGN_OR_RETURN(GroupDecision internal,
+                        packages_.group_decision(repo, key, Restriction::kInternalUpstream));
   std::vector<ChainEntry> out;
   for (size_t i = 0; i < steps.size();) {
     ChainEntry e;
     e.step = steps[i];
+    if (e.step.depth > 0 && !internal.allowed) break;
     if (auto snap = packages_.read(e.step.repository, key)) {
       e.snapshot = std::move(*snap);
     } else if (snap.error().code != Code::kNotFound) {
       return snap.error();
     }
     bool blocked = e.snapshot && e.snapshot->package.origin.upstream == "BLOCK";
-    if (!blocked && !e.step.external_connection.empty())
-      e.connection = connections_.find(e.step.external_connection);
+    if (!blocked && !e.step.external_connection.empty()) {
+      ARCA_ASSIGN_OR_RETURN(
+          GroupDecision external,
+          packages_.group_decision(e.step.repository, key, Restriction::kExternalUpstream));
+      if (external.allowed) e.connection = connections_.find(e.step.external_connection);
+    }
     size_t next = blocked ? e.step.subtree_end : i + 1;
     out.push_back(std::move(e));
     i = next;

@@ -6,8 +6,11 @@
 //
 // Format-neutral: a format merges version lists from chain() and describes, for an external
 // connection, where a version's asset is and what its digests must be (ExternalLookup).
-// Origin controls applied here (§6.1): a repository whose package has upstream=BLOCK offers its
-// own versions only; its upstreams and external connection are not consulted through it.
+// Origin controls applied here (§6.1, §6.6): a repository whose package has upstream=BLOCK offers
+// its own versions only; its upstreams and external connection are not consulted through it.
+// The package group's INTERNAL_UPSTREAM decides for the calling repository whether upstream
+// repositories are looked through at all, and EXTERNAL_UPSTREAM, for each repository owning an
+// external connection, whether that connection is consulted.
 // Control-plane operations never come here (§5.1).
 //
 // Thread safety: all methods may be called concurrently on the blocking pool.

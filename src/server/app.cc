@@ -14,6 +14,7 @@
 #include "auth/token.h"
 #include "blob/fs/fs_blob_store.h"
 #include "core/control_plane.h"
+#include "core/package_groups/package_groups.h"
 #include "core/packages.h"
 #include "core/pull_through.h"
 #include "events/metrics.h"
@@ -77,6 +78,7 @@ struct App::Impl final : http::Handler {
   std::unique_ptr<auth::TokenService> tokens;
   std::unique_ptr<core::ControlPlane> control;
   std::unique_ptr<core::Packages> packages_core;
+  std::unique_ptr<core::PackageGroups> groups;
   events::Registry metrics;
   std::unique_ptr<core::PullThroughServices> pull;
   std::unique_ptr<formats::npm::NpmFormat> npm_format;
@@ -165,6 +167,10 @@ Result<std::unique_ptr<App>> App::open(config::Config config) {
   m.tokens = std::make_unique<auth::TokenService>(*m.keyring, *m.keys);
   m.control = std::make_unique<core::ControlPlane>(*m.store, m.config, *m.tokens);
   m.packages_core = std::make_unique<core::Packages>(*m.store, *m.blobs, *m.control);
+  m.groups = std::make_unique<core::PackageGroups>(*m.store, *m.control,
+                                                   m.config.max_package_groups_per_domain);
+  m.packages_core->set_origin_policy(m.groups.get());
+  m.groups->on_change([pk = m.packages_core.get()] { pk->invalidate_caches(); });
   std::error_code ec;
   fs::create_directories(m.dir.spool(), ec);
   m.pull = std::make_unique<core::PullThroughServices>(m.config, *m.store, *m.blobs,
@@ -195,7 +201,8 @@ Result<App::Urls> App::start() {
   std::string url = m.config.public_url.empty() ? urls.listen : m.config.public_url;
   while (!url.empty() && url.back() == '/') url.pop_back();
   urls.public_url = url;
-  m.control_api = std::make_unique<api::ControlApi>(*m.control, *m.packages_core, *m.keys, url);
+  m.control_api = std::make_unique<api::ControlApi>(*m.control, *m.packages_core, *m.groups,
+                                                   *m.keys, url);
   core::Packages& pk = *m.packages_core;
   m.packages = std::make_unique<formats::PackageEndpoints>(
       *m.tokens,
