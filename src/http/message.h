@@ -56,6 +56,10 @@ struct FileBody {
   std::string path;
   uint64_t offset = 0;
   uint64_t length = 0;
+  // The bytes under `path` never change while the file exists (a content-addressed blob): the
+  // server may keep the file open for a few seconds and send later responses from the same
+  // descriptor, as nginx's open_file_cache does.
+  bool immutable = false;
 };
 
 // A body produced in chunks on the blocking pool: each call fills `out` (cleared by the caller)

@@ -3,8 +3,11 @@
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <unordered_map>
 #include <utility>
 
 #include "http/wire.h"
@@ -14,11 +17,66 @@ namespace {
 
 bool valid_status(int status) { return status >= 100 && status <= 999; }
 
+// Immutable files (FileBody::immutable) held open per thread, so that no lock is taken: an
+// open(2) and a close(2) fewer per response, and a small file's bytes kept in memory so they leave
+// with the response head in one write. An entry is reopened after kOpenFor, so a file removed
+// from disk is not held for long; the cache is emptied when full (at most
+// kMaxOpen * kKeepBytes of content per I/O thread).
+struct ImmutableFile {
+  std::shared_ptr<const FileHandle> file;
+  uint64_t size = 0;
+  SharedText content;  // the whole file, once read, when it is at most kKeepBytes
+  std::chrono::steady_clock::time_point opened;
+};
+constexpr uint64_t kKeepBytes = 64 * 1024;
+
+ImmutableFile* open_immutable(const std::string& path) {
+  using Clock = std::chrono::steady_clock;
+  constexpr auto kOpenFor = std::chrono::seconds(10);
+  constexpr size_t kMaxOpen = 64;
+  thread_local std::unordered_map<std::string, ImmutableFile> open_files;
+  const auto now = Clock::now();
+  if (auto it = open_files.find(path); it != open_files.end()) {
+    if (now - it->second.opened < kOpenFor) return &it->second;
+    open_files.erase(it);
+  }
+  FileHandle fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  struct stat st;
+  if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0) return nullptr;
+  if (open_files.size() >= kMaxOpen) open_files.clear();
+  ImmutableFile entry{std::make_shared<const FileHandle>(std::move(fd)), uint64_t(st.st_size),
+                      nullptr, now};
+  return &open_files.insert_or_assign(path, std::move(entry)).first->second;
+}
+
+// The whole of a small immutable file from memory, read on first use; nullptr otherwise.
+SharedText small_content(ImmutableFile& f, const FileBody& body) {
+  if (body.offset != 0 || body.length != f.size || f.size > kKeepBytes) return nullptr;
+  if (!f.content) {
+    std::string bytes(f.size, '\0');
+    size_t got = 0;
+    while (got < bytes.size()) {
+      ssize_t n = ::pread(f.file->get(), bytes.data() + got, bytes.size() - got, off_t(got));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return nullptr;
+      got += size_t(n);
+    }
+    f.content = std::make_shared<const std::string>(std::move(bytes));
+  }
+  return f.content;
+}
+
 // Opens the file and applies Range; replaces `res` by an error response when needed.
 void resolve_file(Handler& handler, const Request& req, Response& res, ResponsePlan& plan) {
   auto* file = std::get_if<FileBody>(&res.body);
-  plan.file = FileHandle(::open(file->path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (plan.file.get() < 0) {
+  ImmutableFile* kept = nullptr;
+  if (file->immutable) {
+    kept = open_immutable(file->path);
+    if (kept) plan.shared_file = kept->file;
+  } else {
+    plan.file = FileHandle(::open(file->path.c_str(), O_RDONLY | O_CLOEXEC));
+  }
+  if (plan.file_fd() < 0) {
     spdlog::error("http: cannot open response file {}: {}", file->path, strerror(errno));
     res = render_transport_error(handler, req, 500, "internal error");
     if (std::holds_alternative<FileBody>(res.body)) res.body = std::string();
@@ -27,7 +85,13 @@ void resolve_file(Handler& handler, const Request& req, Response& res, ResponseP
   if (!res.headers.get("Accept-Ranges")) res.headers.add("Accept-Ranges", "bytes");
   auto range = req.headers.get("Range");
   const bool get_or_head = req.method == "GET" || req.method == "HEAD";
-  if (!range || res.status != 200 || !get_or_head) return;
+  if (!range || res.status != 200 || !get_or_head) {
+    if (SharedText bytes = kept ? small_content(*kept, *file) : nullptr) {
+      plan.shared_file.reset();
+      res.body = std::move(bytes);
+    }
+    return;
+  }
   const uint64_t size = file->length;
   ByteRange br;
   switch (parse_range(*range, size, br)) {
@@ -42,6 +106,7 @@ void resolve_file(Handler& handler, const Request& req, Response& res, ResponseP
       return;
     case RangeResult::kUnsatisfiable:
       plan.file = FileHandle();
+      plan.shared_file.reset();
       res = render_transport_error(handler, req, 416, "requested range not satisfiable");
       if (std::holds_alternative<FileBody>(res.body)) res.body = std::string();
       res.headers.set("Content-Range", "bytes */" + std::to_string(size));

@@ -2,6 +2,7 @@
 // Beast-free preparation of a response before it is written: status validation, FileBody
 // opening and Range handling, body length and whether a body is sent at all.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -29,10 +30,15 @@ class FileHandle {
 };
 
 struct ResponsePlan {
-  Response res;                    // final status and headers (Accept-Ranges, Content-Range)
-  FileHandle file;                 // open when res.body holds a FileBody (offset/length final)
+  Response res;  // final status and headers (Accept-Ranges, Content-Range)
+  // When res.body holds a FileBody (offset/length final): the open file, owned by the plan or,
+  // for an immutable file, shared with the calling thread's cache of open files.
+  FileHandle file;
+  std::shared_ptr<const FileHandle> shared_file;
   std::optional<uint64_t> length;  // nullopt: length unknown (chunked or close-delimited)
   bool send_body = true;           // false for HEAD, 1xx, 204 and 304
+
+  int file_fd() const { return shared_file ? shared_file->get() : file.get(); }
 };
 
 // handler.transport_error(req, status, message), or a plain-text response if it throws.

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "http/message.h"
 #include "http/server.h"
@@ -25,13 +26,16 @@ class Runtime {
   // if it is idle (between requests); with force=true it closes it regardless.
   using Notify = std::function<void(bool force)>;
 
-  Runtime(const ServerOptions& options, Handler& handler, boost::asio::io_context& ioc,
-          boost::asio::thread_pool& pool)
-      : options(options), handler(handler), ioc(ioc), pool(pool) {}
+  // `contexts` holds one io_context per I/O thread, each run by that thread alone (as nginx
+  // workers): a connection lives on one of them, so its handlers need no strand and its
+  // completions never wake another I/O thread.
+  Runtime(const ServerOptions& options, Handler& handler,
+          std::vector<boost::asio::io_context*> contexts, boost::asio::thread_pool& pool)
+      : options(options), handler(handler), contexts(std::move(contexts)), pool(pool) {}
 
   const ServerOptions& options;
   Handler& handler;
-  boost::asio::io_context& ioc;
+  const std::vector<boost::asio::io_context*> contexts;
   boost::asio::thread_pool& pool;
   std::atomic<bool> stopping{false};
   std::string spool_dir;  // resolved options.spool_dir
@@ -42,6 +46,11 @@ class Runtime {
   std::atomic<uint64_t> timeouts{0};
   std::atomic<uint64_t> handler_errors{0};
 
+  // The io_context of the next connection (round robin).
+  boost::asio::io_context& next_context() {
+    return *contexts[next_context_.fetch_add(1, std::memory_order_relaxed) % contexts.size()];
+  }
+
   // Registry of live connections. Thread-safe.
   uint64_t add_connection(Notify notify);
   void remove_connection(uint64_t id);  // calls on_drained once stopping and empty
@@ -51,6 +60,7 @@ class Runtime {
   std::function<void()> on_drained;  // set before start; called with no lock held
 
  private:
+  std::atomic<size_t> next_context_{0};
   mutable std::mutex mu_;
   uint64_t next_id_ = 1;
   std::unordered_map<uint64_t, Notify> connections_;

@@ -71,13 +71,28 @@ struct Server::Impl {
       : options(std::move(o)),
         pool(std::make_unique<net::thread_pool>(options.blocking_threads ? options.blocking_threads
                                                                          : 1)),
-        ioc(std::make_unique<net::io_context>(int(io_threads()))),
-        rt(options, h, *ioc, *pool),
-        ctl(net::make_strand(*ioc)) {
+        iocs(make_contexts(io_threads())),
+        rt(options, h, raw(iocs), *pool),
+        ctl(net::make_strand(*iocs.front())) {
     grace_timer.emplace(*ctl);
     rt.spool_dir = options.spool_dir.empty() ? std::filesystem::temp_directory_path().string()
                                              : options.spool_dir;
-    rt.on_drained = [this] { ioc->stop(); };
+    rt.on_drained = [this] { stop_contexts(); };
+  }
+
+  // One io_context per I/O thread, each told it is run by a single thread.
+  static std::vector<std::unique_ptr<net::io_context>> make_contexts(unsigned n) {
+    std::vector<std::unique_ptr<net::io_context>> v;
+    for (unsigned i = 0; i < n; ++i) v.push_back(std::make_unique<net::io_context>(1));
+    return v;
+  }
+  static std::vector<net::io_context*> raw(const std::vector<std::unique_ptr<net::io_context>>& v) {
+    std::vector<net::io_context*> out;
+    for (const auto& c : v) out.push_back(c.get());
+    return out;
+  }
+  void stop_contexts() {
+    for (auto& c : iocs) c->stop();
   }
 
   ~Impl() {
@@ -91,7 +106,7 @@ struct Server::Impl {
     grace_timer.reset();
     rt.clear_connections();
     ctl.reset();
-    ioc.reset();
+    while (!iocs.empty()) iocs.pop_back();
   }
 
   unsigned io_threads() const {
@@ -106,9 +121,9 @@ struct Server::Impl {
 
   ServerOptions options;
   std::unique_ptr<net::thread_pool> pool;
-  std::unique_ptr<net::io_context> ioc;
+  std::vector<std::unique_ptr<net::io_context>> iocs;  // one per I/O thread
   detail::Runtime rt;
-  // The strand of the acceptor, the signals and the grace timer.
+  // The strand of the acceptor, the signals and the grace timer (on the first io_context).
   std::optional<net::strand<net::io_context::executor_type>> ctl;
   std::optional<net::steady_timer> grace_timer;
   std::optional<tcp::acceptor> acceptor;
@@ -120,7 +135,7 @@ Result<uint16_t> Server::Impl::start() {
   // kill the process.
   std::signal(SIGPIPE, SIG_IGN);
   boost::system::error_code ec;
-  tcp::resolver resolver(*ioc);
+  tcp::resolver resolver(*iocs.front());
   auto results = resolver.resolve(options.listen_host, std::to_string(options.listen_port),
                                   tcp::resolver::passive | tcp::resolver::numeric_service, ec);
   if (ec || results.empty()) {
@@ -192,7 +207,7 @@ void Server::Impl::begin_shutdown() {
   if (signals) signals->cancel(ignored);
   rt.notify_all(false);
   if (rt.connection_count() == 0) {
-    ioc->stop();
+    stop_contexts();
     return;
   }
   grace_timer->expires_after(std::chrono::milliseconds(options.shutdown_grace_ms));
@@ -203,7 +218,7 @@ void Server::Impl::begin_shutdown() {
                    rt.connection_count());
     }
     rt.notify_all(true);
-    ioc->stop();
+    stop_contexts();
   });
 }
 
@@ -224,11 +239,12 @@ void Server::run(bool handle_signals) {
       im.stop();
     });
   }
-  auto guard = net::make_work_guard(*im.ioc);
-  auto run_loop = [&im] {
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
+  for (auto& c : im.iocs) guards.push_back(net::make_work_guard(*c));
+  auto run_loop = [](net::io_context& ioc) {
     for (;;) {
       try {
-        im.ioc->run();
+        ioc.run();
         return;
       } catch (const std::exception& e) {
         spdlog::error("http: I/O thread caught: {}", e.what());
@@ -236,8 +252,9 @@ void Server::run(bool handle_signals) {
     }
   };
   std::vector<std::thread> threads;
-  for (unsigned i = 1; i < im.io_threads(); ++i) threads.emplace_back(run_loop);
-  run_loop();
+  for (size_t i = 1; i < im.iocs.size(); ++i)
+    threads.emplace_back([&run_loop, &c = *im.iocs[i]] { run_loop(c); });
+  run_loop(*im.iocs.front());
   for (auto& t : threads) t.join();
 }
 

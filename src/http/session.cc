@@ -20,6 +20,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <array>
 #include <chrono>
 #include <ctime>
 #include <optional>
@@ -63,6 +64,30 @@ bool is_http_error(const beast::error_code& ec) {
   return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category();
 }
 
+// A request id in UUID v4 form, from a per-thread buffer of CSPRNG bytes refilled every 256
+// ids: RAND_bytes costs a getpid(2) per call (OpenSSL's fork check), one syscall per request.
+std::string next_request_id() {
+  constexpr size_t kIds = 256;
+  thread_local std::string pool;
+  thread_local size_t used = 0;
+  if (used == pool.size()) {
+    pool = crypto::random_bytes(16 * kIds);
+    used = 0;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(36, '-');
+  size_t out = 0;
+  for (size_t i = 0; i < 16; ++i, ++used) {
+    auto b = uint8_t(pool[used]);
+    if (i == 6) b = uint8_t((b & 0x0f) | 0x40);  // version 4
+    if (i == 8) b = uint8_t((b & 0x3f) | 0x80);  // RFC 4122 variant
+    if (i == 4 || i == 6 || i == 8 || i == 10) ++out;
+    id[out++] = kHex[b >> 4];
+    id[out++] = kHex[b & 0x0f];
+  }
+  return id;
+}
+
 // The Date header value, formatted once per second per I/O thread instead of per response.
 const std::string& date_now() {
   thread_local std::time_t formatted_for = -1;
@@ -87,7 +112,7 @@ std::string describe(const std::exception_ptr& e) {
 }
 
 // The socket plus what the stop notifier needs; shared between the session and the registry.
-// Touched only on the connection's strand.
+// Touched only on the connection's I/O thread.
 struct Connection {
   explicit Connection(tcp::socket s) : stream(std::move(s)) {}
   beast::tcp_stream stream;
@@ -153,6 +178,7 @@ class Session {
   std::shared_ptr<Connection> conn_;
   std::string remote_;
   beast::flat_buffer buffer_;
+  std::string head_buf_;  // the response head being written; reused across requests
   bool linger_ = false;  // an unread request body may still be arriving when we close
 };
 
@@ -171,7 +197,7 @@ awaitable<bool> Session::serve_one(bool first) {
   if (!co_await wait_for_request(first)) co_return false;
   Exchange x;
   x.req.remote_address = remote_;
-  x.req.request_id = crypto::uuid_v4();
+  x.req.request_id = next_request_id();
   Parser parser;
   parser.header_limit(opt_.max_header_bytes);
   parser.body_limit(boost::none);  // set per the handler's policy once the head is known
@@ -407,13 +433,28 @@ awaitable<bool> Session::respond_error(Exchange& x, int status, std::string mess
   co_return false;
 }
 
+// Appends "Name: value\r\n".
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name);
+  out.append(": ");
+  out.append(value);
+  out.append("\r\n");
+}
+
 awaitable<bool> Session::write_response(Exchange& x, Response res) {
   ResponsePlan out = plan_response(rt_.handler, x.req, std::move(res));
   const Response& r = out.res;
   x.status = r.status;
-  bhttp::response<bhttp::empty_body> head;
-  head.version(x.version >= 11 ? 11 : 10);
-  head.result(unsigned(r.status));
+  // The head is serialized by hand into the session's reused buffer: Beast's header container
+  // costs an allocation per field, and this is the hot path of every response.
+  const unsigned version = x.version >= 11 ? 11 : 10;
+  std::string& head = head_buf_;
+  head.clear();
+  head.append(version == 11 ? "HTTP/1.1 " : "HTTP/1.0 ");
+  head.append(std::to_string(r.status));
+  head.push_back(' ');
+  head.append(bhttp::obsolete_reason(bhttp::int_to_status(unsigned(r.status))));
+  head.append("\r\n");
   for (const auto& [name, value] : r.headers.items()) {
     if (name.empty() || !header_text_ok(name) || !header_text_ok(value)) {
       spdlog::warn("http: dropping invalid response header '{}'", name);
@@ -424,42 +465,43 @@ awaitable<bool> Session::write_response(Exchange& x, Response res) {
       if (iequals(trim(value), "close")) x.keep_alive = false;
       continue;
     }
-    head.insert(name, value);
+    append_field(head, name, value);
   }
-  if (!r.headers.get("Date"))
-    head.set(bhttp::field::date, date_now());
-  if (!r.headers.get("Server")) head.set(bhttp::field::server, "arca");
-  if (!r.headers.get("x-amzn-RequestId")) head.insert("x-amzn-RequestId", x.req.request_id);
+  if (!r.headers.get("Date")) append_field(head, "Date", date_now());
+  if (!r.headers.get("Server")) append_field(head, "Server", "arca");
+  if (!r.headers.get("x-amzn-RequestId")) append_field(head, "x-amzn-RequestId", x.req.request_id);
 
   const bool no_body_status = r.status < 200 || r.status == 204 || r.status == 304;
   bool chunked = false;
   if (no_body_status) {
     // No framing headers.
   } else if (out.length) {
-    head.set(bhttp::field::content_length, std::to_string(*out.length));
-  } else if (head.version() >= 11) {
-    head.set(bhttp::field::transfer_encoding, "chunked");
+    append_field(head, "Content-Length", std::to_string(*out.length));
+  } else if (version == 11) {
+    append_field(head, "Transfer-Encoding", "chunked");
     chunked = true;
   } else {
     x.keep_alive = false;  // HTTP/1.0 without a length: the close delimits the body
   }
-  head.keep_alive(x.keep_alive);
+  // HTTP/1.1 is persistent unless it says close; HTTP/1.0 only when it says keep-alive.
+  if (version == 11 && !x.keep_alive) append_field(head, "Connection", "close");
+  if (version == 10 && x.keep_alive) append_field(head, "Connection", "keep-alive");
+  head.append("\r\n");
 
   // A small in-memory body leaves with its header in one write (one syscall per response).
   const std::string* text = body_text(out.res);
   if (out.send_body && text && !chunked && text->size() <= kWriteSlice) {
-    bhttp::response<bhttp::span_body<const char>> msg(std::move(head.base()));
-    msg.body() = {text->data(), text->size()};
+    std::array<net::const_buffer, 2> buffers{net::buffer(head),
+                                             net::buffer(text->data(), text->size())};
     stream().expires_after(Millis(opt_.write_timeout_ms));
-    auto [ec, n] = co_await bhttp::async_write(stream(), msg, kTok);
+    auto [ec, n] = co_await net::async_write(stream(), buffers, kTok);
     if (!write_ok(ec, x)) co_return false;
     x.bytes_out += text->size();
     co_return true;
   }
 
-  bhttp::response_serializer<bhttp::empty_body> sr(head);
   stream().expires_after(Millis(opt_.write_timeout_ms));
-  auto [ec, n] = co_await bhttp::async_write_header(stream(), sr, kTok);
+  auto [ec, n] = co_await net::async_write(stream(), net::buffer(head), kTok);
   if (!write_ok(ec, x)) co_return false;
   if (!out.send_body) co_return true;
   bool ok = co_await write_body(x, out, chunked);
@@ -478,7 +520,7 @@ bool Session::write_ok(const beast::error_code& ec, Exchange& x) {
 awaitable<bool> Session::write_body(Exchange& x, ResponsePlan& out, bool chunked) {
   if (const std::string* s = body_text(out.res)) co_return co_await send_string(*s, x);
   if (auto* f = std::get_if<FileBody>(&out.res.body)) {
-    co_return co_await send_file(out.file.get(), f->offset, f->length, x);
+    co_return co_await send_file(out.file_fd(), f->offset, f->length, x);
   }
   auto& src = std::get<ChunkSource>(out.res.body);
   if (!src) {  // an empty source is an empty body
@@ -513,7 +555,7 @@ awaitable<bool> Session::send_file(int fd, uint64_t offset, uint64_t length, Exc
   using namespace net::experimental::awaitable_operators;
   auto& sock = stream().socket();
   beast::error_code ec;
-  sock.native_non_blocking(true, ec);
+  if (!sock.native_non_blocking()) sock.native_non_blocking(true, ec);  // an ioctl otherwise
   if (ec) co_return co_await copy_file(fd, offset, length, x);
   stream().expires_never();
   net::steady_timer timer(stream().get_executor());
@@ -647,8 +689,9 @@ awaitable<void> session_main(std::unique_ptr<Session> session) { co_await sessio
 }  // namespace
 
 void spawn_session(Runtime& rt, int fd, bool v6, std::string remote) {
-  auto strand = net::make_strand(rt.ioc);
-  tcp::socket sock(strand);
+  // The connection's io_context is run by one thread: that is the session's serialization.
+  auto executor = rt.next_context().get_executor();
+  tcp::socket sock(executor);
   beast::error_code ec;
   sock.assign(v6 ? tcp::v6() : tcp::v4(), fd, ec);
   if (ec) {
@@ -663,7 +706,7 @@ void spawn_session(Runtime& rt, int fd, bool v6, std::string remote) {
     });
   });
   auto session = std::make_unique<Session>(rt, conn, std::move(remote));
-  net::co_spawn(strand, session_main(std::move(session)), [&rt, id](std::exception_ptr e) {
+  net::co_spawn(executor, session_main(std::move(session)), [&rt, id](std::exception_ptr e) {
     if (e) spdlog::error("http: session ended with {}", describe(e));
     rt.remove_connection(id);
   });

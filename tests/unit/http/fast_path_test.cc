@@ -145,6 +145,32 @@ TEST(FastPath, FileBodiesAndRangesWorkAsOnTheNormalPath) {
   std::filesystem::remove(path);
 }
 
+TEST(FastPath, ImmutableFileBodiesReuseAnOpenDescriptor) {
+  std::string path = (std::filesystem::path(::testing::TempDir()) / "arca-immutable.bin").string();
+  std::ofstream(path, std::ios::binary) << "0123456789";
+  TestHandler h;
+  bool immutable = true;
+  h.fast = [&](Request&) -> std::optional<Response> {
+    Response r;
+    r.body = FileBody{path, 0, 10, immutable};
+    return r;
+  };
+  ServerOptions o = quiet_options();
+  o.io_threads = 1;  // the cache of open files is per I/O thread
+  RunningServer s(h, o);
+  Client c(s.port());
+  c.send(get_request("/f"));
+  EXPECT_EQ(c.read().body(), "0123456789");
+  std::filesystem::remove(path);
+  c.send(get_request("/f", "Range: bytes=2-4\r\n"));  // still open: served from the descriptor
+  auto part = c.read();
+  EXPECT_EQ(part.result_int(), 206);
+  EXPECT_EQ(part.body(), "234");
+  immutable = false;  // a plain file body opens the path every time
+  c.send(get_request("/f"));
+  EXPECT_EQ(c.read().result_int(), 500);
+}
+
 TEST(FastPath, AccessLogLinesAreWrittenForFastResponses) {
   // stderr goes to a file while the server runs; the access log writes it from its own thread.
   std::string log_path =
