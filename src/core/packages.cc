@@ -418,10 +418,22 @@ Result<AssetHandle> Packages::open_asset(const store::RepositoryRef& repo,
 Result<AssetHandle> Packages::downloadable_asset(const store::PackageSnapshot& snap,
                                                  const std::string& version,
                                                  const std::string& asset_name) {
+  ARCA_ASSIGN_OR_RETURN(auto found, find_downloadable(snap, version, asset_name));
+  AssetHandle h{*found.first, *found.second, blobs_.local_path(found.second->sha256)};
+  h.version.assets.clear();
+  return h;
+}
+
+Result<std::pair<const store::PackageVersion*, const store::Asset*>> Packages::find_downloadable(
+    const store::PackageSnapshot& snap, const std::string& version,
+    const std::string& asset_name) {
   const store::PackageVersion* v = find_version(snap, version);
   if (!v || !is_downloadable(v->status))
     return not_found("package-version", version, "Version " + version + " not found");
-  return asset_handle(*v, asset_name);
+  for (const auto& a : v->assets)
+    if (a.name == asset_name) return std::make_pair(v, &a);
+  return not_found("asset", asset_name,
+                   "Asset " + asset_name + " not found in version " + v->version);
 }
 
 std::optional<store::RepositoryRef> Packages::peek_repository(const auth::Principal& caller,
@@ -438,10 +450,10 @@ std::optional<store::RepositoryRef> Packages::peek_repository(const auth::Princi
   return ref;
 }
 
-std::optional<Result<AssetHandle>> Packages::peek_asset(const store::RepositoryRef& repo,
-                                                        const store::PackageKey& key,
-                                                        const std::string& version,
-                                                        const std::string& asset_name) {
+std::optional<Result<AssetLocation>> Packages::peek_asset(const store::RepositoryRef& repo,
+                                                          const store::PackageKey& key,
+                                                          const std::string& version,
+                                                          const std::string& asset_name) {
   std::shared_ptr<const store::PackageSnapshot> snap;
   {
     std::string k = snapshot_key(repo, key);
@@ -450,7 +462,10 @@ std::optional<Result<AssetHandle>> Packages::peek_asset(const store::RepositoryR
     if (it == snapshots_.end()) return std::nullopt;
     snap = it->second;
   }
-  return downloadable_asset(*snap, version, asset_name);
+  auto found = find_downloadable(*snap, version, asset_name);
+  if (!found) return Result<AssetLocation>(found.error());
+  const store::Asset& a = *found->second;
+  return Result<AssetLocation>(AssetLocation{a, blobs_.local_path(a.sha256)});
 }
 
 Result<bool> Packages::has_version(const store::RepositoryRef& repo, const store::PackageKey& key,

@@ -65,6 +65,12 @@ struct AssetHandle {
   std::optional<std::string> local_path;  // for sendfile, when the blob store has one
 };
 
+// Where a downloadable asset's bytes are, without its version's metadata (Packages::peek_asset).
+struct AssetLocation {
+  store::Asset asset;
+  std::optional<std::string> local_path;  // for sendfile, when the blob store has one
+};
+
 // Per-version result of a batch operation (§4.3).
 struct VersionError {
   std::string
@@ -175,12 +181,13 @@ class Packages {
                                                       const std::string& owner,
                                                       const std::string& domain,
                                                       const std::string& repo);
-  // open_asset()'s answer from the cached package snapshot, or nullopt when the package is not
-  // cached: call open_asset(). Stats the blob file for local_path, like open_asset.
-  std::optional<Result<AssetHandle>> peek_asset(const store::RepositoryRef& repo,
-                                                const store::PackageKey& key,
-                                                const std::string& version,
-                                                const std::string& asset_name);
+  // open_asset()'s answer (the asset and its local path, without copying the version's
+  // metadata) from the cached package snapshot, or nullopt when the package is not cached: call
+  // open_asset().
+  std::optional<Result<AssetLocation>> peek_asset(const store::RepositoryRef& repo,
+                                                  const store::PackageKey& key,
+                                                  const std::string& version,
+                                                  const std::string& asset_name);
   // Whether `version` of the package exists in any status, with one indexed store read (no
   // package load); false when the package does not exist, kNotFound when the repository does
   // not.
@@ -238,6 +245,10 @@ class Packages {
   Result<AssetHandle> downloadable_asset(const store::PackageSnapshot& snap,
                                          const std::string& version,
                                          const std::string& asset_name);
+  // The version and asset downloadable_asset() answers with, as pointers into `snap`.
+  Result<std::pair<const store::PackageVersion*, const store::Asset*>> find_downloadable(
+      const store::PackageSnapshot& snap, const std::string& version,
+      const std::string& asset_name);
   // Checks the version's blobs exist and commits it, under blob_gc_mu_.
   Result<store::MutationOutcome> commit_version(const store::RepositoryRef& repo,
                                                 const store::PackageKey& key,

@@ -13,6 +13,8 @@
 #include <atomic>
 #include <exception>
 #include <filesystem>
+#include <mutex>
+#include <unordered_set>
 
 #include "blob/blob_key.h"
 #include "blob/fs/posix_file.h"
@@ -31,6 +33,17 @@ struct KnownShards {
   void forget(const std::string& key) { dirs[index(key)].store(false, std::memory_order_release); }
 
   std::array<std::atomic<bool>, 1 << 16> dirs{};
+};
+
+// Keys whose blob file local_path() found in place, so that later calls need no stat(2): blobs
+// are immutable and only remove() takes them away. A remove() bumps the generation, so a
+// local_path() that stat'ed before it does not record the key after it. Bounded: emptied when
+// full.
+struct KnownBlobs {
+  static constexpr size_t kMax = 16384;
+  std::mutex mu;
+  std::unordered_set<std::string> keys;  // guarded by mu
+  uint64_t generation = 0;               // guarded by mu
 };
 
 namespace {
@@ -313,7 +326,11 @@ Status FsBlobStore::remove_stale_temps() {
 }
 
 FsBlobStore::FsBlobStore(std::string root)
-    : root_(std::move(root)), shards_(std::make_shared<KnownShards>()) {}
+    : root_(std::move(root)),
+      shards_(std::make_shared<KnownShards>()),
+      blobs_(std::make_unique<KnownBlobs>()) {}
+
+FsBlobStore::~FsBlobStore() = default;
 
 std::string FsBlobStore::blob_path(const std::string& sha256) const {
   return final_path(root_, sha256);
@@ -366,14 +383,30 @@ Result<std::unique_ptr<BlobReader>> FsBlobStore::open(const std::string& sha256,
 
 std::optional<std::string> FsBlobStore::local_path(const std::string& sha256) {
   if (!is_valid_blob_key(sha256)) return std::nullopt;
+  uint64_t generation = 0;
+  {
+    std::lock_guard lock(blobs_->mu);
+    if (blobs_->keys.count(sha256)) return blob_path(sha256);
+    generation = blobs_->generation;
+  }
   std::string path = blob_path(sha256);
   struct stat st;
   if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  std::lock_guard lock(blobs_->mu);
+  if (blobs_->generation == generation) {
+    if (blobs_->keys.size() >= KnownBlobs::kMax) blobs_->keys.clear();
+    blobs_->keys.insert(sha256);
+  }
   return path;
 }
 
 Status FsBlobStore::remove(const std::string& sha256) {
   ARCA_TRY(check_blob_key(sha256));
+  {
+    std::lock_guard lock(blobs_->mu);
+    blobs_->keys.erase(sha256);
+    ++blobs_->generation;
+  }
   std::string path = blob_path(sha256);
   if (::unlink(path.c_str()) != 0) {
     if (errno == ENOENT) return blob_not_found(sha256);

@@ -19,7 +19,8 @@
 // the new entry remains. Shards are never removed; if one vanishes anyway (a rename fails with
 // ENOENT), the store forgets it and creates it again.
 //
-// Thread safety: as BlobStore; the only mutable state is that set of known shards (atomics).
+// Thread safety: as BlobStore; the only mutable state is that set of known shards (atomics) and
+// the set of blobs local_path() found in place (a mutex).
 // Errors: as BlobStore, plus kInvalidArgument for a key that is not 64 lowercase hex characters
 // and for a read offset past the end; kUnavailable for any failing system call.
 #include <memory>
@@ -30,6 +31,7 @@
 namespace arca::blob {
 
 struct KnownShards;  // fs_blob_store.cc
+struct KnownBlobs;   // fs_blob_store.cc
 
 class FsBlobStore final : public BlobStore {
  public:
@@ -39,11 +41,14 @@ class FsBlobStore final : public BlobStore {
   // default offset here (it would make this call ambiguous). Through an FsBlobStore pointer,
   // open(key) calls this factory: read blobs through BlobStore& or spell the offset.
   static Result<std::unique_ptr<FsBlobStore>> open(const std::string& root_dir);
+  ~FsBlobStore() override;
 
   Result<std::unique_ptr<BlobWriter>> begin_write() override;
   Result<BlobInfo> stat(const std::string& sha256) override;
   Result<std::unique_ptr<BlobReader>> open(const std::string& sha256, uint64_t offset) override;
-  // The final path when the blob exists; empty for an invalid key or a missing blob.
+  // The final path when the blob exists; empty for an invalid key or a missing blob. A blob this
+  // store has already found in place is answered from memory (no stat), until remove() takes it:
+  // a blob removed by another process on the same root may still be named here.
   std::optional<std::string> local_path(const std::string& sha256) override;
   Status remove(const std::string& sha256) override;
   Result<std::vector<std::string>> list() override;
@@ -61,6 +66,7 @@ class FsBlobStore final : public BlobStore {
   // The shard directories known to exist durably; shared with writers, which may outlive the
   // store.
   std::shared_ptr<KnownShards> shards_;
+  std::unique_ptr<KnownBlobs> blobs_;  // keys local_path() found in place
 };
 
 }  // namespace arca::blob

@@ -29,9 +29,10 @@ std::optional<http::Response> NpmFormat::try_fast(const http::Request& request,
     auto handle = packages_.peek_asset(ctx.repository, *key, *version,
                                        tarball_file_name(route.package, *version));
     if (!handle || !*handle || !(*handle)->local_path) return std::nullopt;
-    const core::AssetHandle& h = **handle;
+    const core::AssetLocation& h = **handle;
     http::Response r = tarball_response(request, h.asset);
-    if (r.status != 304) r.body = http::FileBody{*h.local_path, 0, h.asset.size};
+    // Blob files are content-addressed: the server may keep them open between responses.
+    if (r.status != 304) r.body = http::FileBody{*h.local_path, 0, h.asset.size, true};
     count(ctx, upstream::CacheResult::kHit, r.status == 304 ? 0 : h.asset.size);
     return r;
   }

@@ -119,7 +119,7 @@ http::Response NpmFormat::get_tarball(const http::Request& request, const Reques
   http::Response r = tarball_response(request, asset);
   if (r.status == 304) return r;
   if (handle->local_path) {
-    r.body = http::FileBody{*handle->local_path, 0, asset.size};
+    r.body = http::FileBody{*handle->local_path, 0, asset.size, true};  // content-addressed
     return r;
   }
   auto reader = packages_.open_blob(asset.sha256, 0);

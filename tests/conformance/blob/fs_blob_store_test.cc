@@ -286,5 +286,16 @@ TEST_F(FsBlobStoreTest, AKnownShardThatVanishedIsMadeAgain) {
   EXPECT_EQ(temp_count(), 0u);
 }
 
+TEST_F(FsBlobStoreTest, LocalPathRemembersBlobsUntilRemoved) {
+  ASSERT_TRUE(put_blob(store(), "abc"));
+  const std::string path = store_->blob_path(kAbcSha256);
+  EXPECT_EQ(store().local_path(kAbcSha256), path);
+  EXPECT_EQ(store().local_path(kAbcSha256), path);  // from memory now
+  ASSERT_TRUE(store().remove(kAbcSha256));
+  EXPECT_FALSE(store().local_path(kAbcSha256));
+  ASSERT_TRUE(put_blob(store(), "abc"));
+  EXPECT_EQ(store().local_path(kAbcSha256), path);
+}
+
 }  // namespace
 }  // namespace arca::blob::conformance

@@ -105,6 +105,7 @@ class NpmFastPathTest : public ::testing::Test {
       EXPECT_EQ(fa->path, fb->path);
       EXPECT_EQ(fa->offset, fb->offset);
       EXPECT_EQ(fa->length, fb->length);
+      EXPECT_EQ(fa->immutable, fb->immutable);
     }
   }
 
@@ -173,6 +174,7 @@ TEST_F(NpmFastPathTest, TarballOfACachedSnapshotIsSentFromItsFile) {
   auto first = slow(request("GET", tgz));
   ASSERT_EQ(first.status, 200);
   ASSERT_TRUE(std::holds_alternative<http::FileBody>(first.body));
+  EXPECT_TRUE(std::get<http::FileBody>(first.body).immutable);
   EXPECT_EQ(first.headers.get("X-Arca-Cache"), "HIT");
   auto f = fast(request("GET", tgz));
   ASSERT_TRUE(f);
@@ -269,6 +271,26 @@ TEST_F(NpmFastPathTest, VersionManifestIsMarkedAsServedFromTheStore) {
   auto r = slow(request("GET", "@myscope%2flib/1.0.0"));
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.headers.get("X-Arca-Cache"), "HIT");
+}
+
+TEST_F(NpmFastPathTest, SmallPublishBodiesAreBufferedLargeOrChunkedOnesSpooled) {
+  auto policy = [&](std::optional<std::string> content_length) {
+    auto r = request("PUT", "@myscope%2flib");
+    if (content_length) r.headers.add("Content-Length", *content_length);
+    return endpoints_->body_policy(r);
+  };
+  auto small = policy("30000");
+  EXPECT_EQ(small.mode, http::BodyMode::kBuffer);
+  EXPECT_EQ(small.max_bytes, NpmOptions{}.max_buffered_publish_bytes);
+  EXPECT_EQ(policy(std::to_string(NpmOptions{}.max_buffered_publish_bytes)).mode,
+            http::BodyMode::kBuffer);
+  EXPECT_EQ(policy(std::to_string(NpmOptions{}.max_buffered_publish_bytes + 1)).mode,
+            http::BodyMode::kSpool);
+  EXPECT_EQ(policy(std::nullopt).mode, http::BodyMode::kSpool);  // chunked: size unknown
+  EXPECT_EQ(policy("12x").mode, http::BodyMode::kSpool);
+  // A buffered document publishes like a spooled one.
+  publish("1.0.0");
+  EXPECT_EQ(slow(request("GET", "@myscope%2flib/1.0.0")).status, 200);
 }
 
 }  // namespace
