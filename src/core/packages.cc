@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "core/access.h"
+#include "core/names.h"
 #include "core/validate.h"
 #include "util/clock.h"
 #include "util/crypto.h"
@@ -30,27 +31,9 @@ Status validate_identity_part(std::string_view field, std::string_view v) {
   return {};
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-// PEP 503: lowercase, and runs of '.', '-', '_' become a single '-'.
-std::string pep503(std::string_view s) {
-  std::string out;
-  bool in_run = false;
-  for (char c : s) {
-    if (c == '.' || c == '-' || c == '_') {
-      if (!in_run) out += '-';
-      in_run = true;
-    } else {
-      out += char(std::tolower(static_cast<unsigned char>(c)));
-      in_run = false;
-    }
-  }
-  return out;
-}
+// Normalization as make_package_key applies it (core/names.h).
+std::string lower(std::string_view s) { return ascii_lower(s); }
+std::string pep503(std::string_view s) { return pep503_normalize(s); }
 
 enum class NamespaceRule { kOptional, kRequired, kForbidden };
 

@@ -6,6 +6,8 @@
 #include <tuple>
 #include <vector>
 
+#include "core/names.h"
+
 namespace arca::core::package_groups {
 namespace {
 
@@ -32,29 +34,9 @@ NamespaceRule namespace_rule(std::string_view format) {
   return NamespaceRule::kForbidden;
 }
 
-// ASCII lowercase, as make_package_key lowercases nuget and swift identities.
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
-  return out;
-}
-
-// PEP 503, as make_package_key normalizes pypi names: lowercase, runs of '.', '-', '_' -> '-'.
-std::string pep503(std::string_view s) {
-  std::string out;
-  bool in_run = false;
-  for (char c : s) {
-    if (c == '.' || c == '-' || c == '_') {
-      if (!in_run) out += '-';
-      in_run = true;
-    } else {
-      out += (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
-      in_run = false;
-    }
-  }
-  return out;
-}
+// Normalization as make_package_key applies it (core/names.h).
+std::string lower(std::string_view s) { return ascii_lower(s); }
+std::string pep503(std::string_view s) { return pep503_normalize(s); }
 
 // Decodes the UTF-8 code point at s[i], advancing i; nullopt for malformed, overlong or
 // surrogate encodings.
