@@ -159,6 +159,7 @@ Result<std::unique_ptr<App>> App::open(config::Config config) {
   m.dir.root = m.config.data_dir;
   ARCA_ASSIGN_OR_RETURN(m.store, open_metadata_store(m.dir));
   ARCA_ASSIGN_OR_RETURN(m.blobs, blob::FsBlobStore::open(m.dir.blobs()));
+  m.blobs->set_prefetched_temps(2);  // uploads do not wait for an inode allocation
   ARCA_ASSIGN_OR_RETURN(auto keyring, auth::Keyring::load_or_create(m.dir.root));
   m.keyring = std::make_unique<auth::Keyring>(std::move(keyring));
   ARCA_ASSIGN_OR_RETURN(m.bootstrap, auth::bootstrap_if_empty(*m.store, *m.keyring, m.dir.root));

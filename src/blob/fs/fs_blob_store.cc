@@ -12,8 +12,14 @@
 #include <array>
 #include <atomic>
 #include <exception>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <mutex>
+#include <optional>
+#include <system_error>
+#include <thread>
 #include <unordered_set>
 
 #include "blob/blob_key.h"
@@ -119,6 +125,78 @@ Result<std::pair<UniqueFd, std::string>> create_locked_temp(const std::string& t
   }
   return unavailable("could not create a temp file in " + tmp_dir);
 }
+
+}  // namespace
+
+// Temp files made ahead of need (FsBlobStore::set_prefetched_temps) by one helper thread, started
+// by the first take(). A failed creation is retried after a pause; begin_write() then creates its
+// own temp file and reports the error.
+class TempPool {
+ public:
+  using Temp = std::pair<UniqueFd, std::string>;
+
+  TempPool(std::string dir, size_t target) : dir_(std::move(dir)), target_(target) {}
+  ~TempPool() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (helper_.joinable()) helper_.join();
+    for (auto& temp : ready_) ::unlink(temp.second.c_str());
+  }
+
+  // A prepared temp file, or nullopt when none is ready.
+  std::optional<Temp> take() {
+    std::optional<Temp> out;
+    {
+      std::lock_guard lock(mu_);
+      if (!started_) {
+        started_ = true;
+        try {
+          helper_ = std::thread([this] { run(); });
+        } catch (const std::system_error&) {  // no thread: no prefetching
+        }
+      }
+      if (!ready_.empty()) {
+        out = std::move(ready_.front());
+        ready_.pop_front();
+      }
+    }
+    cv_.notify_one();
+    return out;
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(mu_);
+    while (!stop_) {
+      if (ready_.size() >= target_) {
+        cv_.wait(lock);
+        continue;
+      }
+      lock.unlock();
+      auto temp = create_locked_temp(dir_);
+      lock.lock();
+      if (temp) {
+        ready_.push_back(std::move(*temp));
+      } else {
+        cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; });
+      }
+    }
+  }
+
+  const std::string dir_;
+  const size_t target_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Temp> ready_;  // guarded by mu_
+  bool started_ = false;    // guarded by mu_
+  bool stop_ = false;       // guarded by mu_
+  std::thread helper_;
+};
+
+namespace {
 
 class FsBlobWriter final : public BlobWriter {
  public:
@@ -336,8 +414,16 @@ std::string FsBlobStore::blob_path(const std::string& sha256) const {
   return final_path(root_, sha256);
 }
 
+void FsBlobStore::set_prefetched_temps(size_t n) {
+  temps_ = n > 0 ? std::make_unique<TempPool>(tmp_dir(), n) : nullptr;
+}
+
 Result<std::unique_ptr<BlobWriter>> FsBlobStore::begin_write() {
-  ARCA_ASSIGN_OR_RETURN(auto temp, create_locked_temp(tmp_dir()));
+  std::optional<TempPool::Temp> pooled;
+  if (temps_) pooled = temps_->take();
+  ARCA_ASSIGN_OR_RETURN(auto temp,
+                        pooled ? Result<TempPool::Temp>(std::move(*pooled))
+                               : create_locked_temp(tmp_dir()));
   const std::string tmp_path = temp.second;
   try {
     return std::unique_ptr<BlobWriter>(

@@ -5,8 +5,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "blob/fault_injecting_blob_store.h"
 #include "conformance/blob/blob_store_conformance.h"
@@ -295,6 +297,29 @@ TEST_F(FsBlobStoreTest, LocalPathRemembersBlobsUntilRemoved) {
   EXPECT_FALSE(store().local_path(kAbcSha256));
   ASSERT_TRUE(put_blob(store(), "abc"));
   EXPECT_EQ(store().local_path(kAbcSha256), path);
+}
+
+TEST_F(FsBlobStoreTest, PrefetchedTempFilesAreUsedKeptAndRemovedWithTheStore) {
+  store_->set_prefetched_temps(2);
+  ASSERT_TRUE(put_blob(store(), "abc"));  // starts the helper
+  for (int i = 0; i < 200 && temp_count() < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(temp_count(), 2u);
+  for (const auto& e : stdfs::directory_iterator(store_->tmp_dir()))
+    EXPECT_EQ(mode_of(e.path().string()), 0600u);
+  // Locked like a live writer's temp file: another store's open() leaves them alone.
+  {
+    auto other = FsBlobStore::open(root_);
+    ASSERT_TRUE(other);
+  }
+  EXPECT_EQ(temp_count(), 2u);
+  auto w = store().begin_write();  // takes a prepared file
+  ASSERT_TRUE(w);
+  ASSERT_TRUE((*w)->write("def"));
+  ASSERT_TRUE((*w)->commit());
+  EXPECT_TRUE(store().stat(crypto::sha256_hex("def")));
+  store_.reset();
+  EXPECT_EQ(count_entries(root_ + "/tmp"), 0u);
 }
 
 }  // namespace
