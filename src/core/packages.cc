@@ -290,8 +290,9 @@ Result<store::MutationOutcome> Packages::commit_version(const store::RepositoryR
   for (const auto& a : v.assets)
     if (!blobs_.stat(a.sha256))
       return unavailable("Asset " + a.name + " is no longer stored; retry the publish");
-  return store_.mutate_package(
-      repo, key,
+  // Only this version is loaded (not every version of the package): all the check needs.
+  return store_.mutate_versions(
+      repo, key, {v.version},
       [&](const std::optional<store::PackageSnapshot>& snap) -> Result<store::PackageMutation> {
         store::PackageMutation m;
         if (!snap) m.origin = store::OriginRestrictions{"ALLOW", "BLOCK"};

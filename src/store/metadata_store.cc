@@ -1,5 +1,7 @@
 #include "store/metadata_store.h"
 
+#include <algorithm>
+
 namespace arca::store {
 
 std::string repository_cursor(const Repository& repo) {
@@ -9,6 +11,40 @@ std::string repository_cursor(const Repository& repo) {
 
 std::string package_cursor(const PackageKey& key) {
   return key.format + '\x1f' + key.namespace_ + '\x1f' + key.name;
+}
+
+Status check_version_scope(const PackageMutation& m, const std::vector<std::string>& versions) {
+  auto in_scope = [&](const std::string& v) {
+    return std::find(versions.begin(), versions.end(), v) != versions.end();
+  };
+  if (m.delete_package) return internal_error("mutate_versions: a package delete is out of scope");
+  for (const auto& v : m.upsert_versions)
+    if (!in_scope(v.version))
+      return internal_error("mutate_versions: version " + v.version + " is out of scope");
+  for (const auto& v : m.delete_versions)
+    if (!in_scope(v)) return internal_error("mutate_versions: version " + v + " is out of scope");
+  return {};
+}
+
+Result<MutationOutcome> MetadataStore::mutate_versions(const RepositoryRef& repo,
+                                                       const PackageKey& key,
+                                                       const std::vector<std::string>& versions,
+                                                       const PackageMutator& fn) {
+  return mutate_package(
+      repo, key,
+      [&](const std::optional<PackageSnapshot>& snapshot) -> Result<PackageMutation> {
+        std::optional<PackageSnapshot> scoped;
+        if (snapshot) {
+          scoped.emplace();
+          scoped->package = snapshot->package;
+          for (const auto& v : snapshot->versions)
+            if (std::find(versions.begin(), versions.end(), v.version) != versions.end())
+              scoped->versions.push_back(v);
+        }
+        ARCA_ASSIGN_OR_RETURN(PackageMutation m, fn(scoped));
+        ARCA_TRY(check_version_scope(m, versions));
+        return m;
+      });
 }
 
 Result<bool> MetadataStore::has_version(const RepositoryRef& repo, const PackageKey& key,

@@ -160,6 +160,14 @@ class MetadataStore {
       std::function<Result<PackageMutation>(const std::optional<PackageSnapshot>&)>;
   virtual Result<MutationOutcome> mutate_package(const RepositoryRef& repo, const PackageKey& key,
                                                  const PackageMutator& fn) = 0;
+  // mutate_package for a write that concerns only `versions` (e.g. a publish): `fn` sees the
+  // package with its dist-tags but only those of `versions` that exist, so the store need not
+  // load every version. The mutation may upsert or delete only versions of `versions`, and may
+  // not delete the package (kInternal otherwise, nothing written). The default implementation
+  // calls mutate_package and hides the other versions from `fn`.
+  virtual Result<MutationOutcome> mutate_versions(const RepositoryRef& repo, const PackageKey& key,
+                                                  const std::vector<std::string>& versions,
+                                                  const PackageMutator& fn);
   // Number of asset rows, in any repository, that reference blob `sha256` (whatever the
   // versions' status).
   virtual Result<size_t> count_blob_references(const std::string& sha256) = 0;
@@ -227,6 +235,10 @@ class MetadataStore {
   virtual Result<int64_t> package_groups_generation(const std::string& owner,
                                                     const std::string& domain) = 0;
 };
+
+// kInternal unless `m` upserts or deletes only versions of `versions` and keeps the package
+// (the rule of MetadataStore::mutate_versions, for implementations).
+Status check_version_scope(const PackageMutation& m, const std::vector<std::string>& versions);
 
 // The cursor list_repositories orders by; use the last entry's cursor as the next Page::after.
 std::string repository_cursor(const Repository& repo);

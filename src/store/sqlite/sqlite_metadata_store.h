@@ -91,6 +91,9 @@ class SqliteMetadataStore final : public MetadataStore {
                                              const Page& page) override;
   Result<MutationOutcome> mutate_package(const RepositoryRef& repo, const PackageKey& key,
                                          const PackageMutator& fn) override;
+  Result<MutationOutcome> mutate_versions(const RepositoryRef& repo, const PackageKey& key,
+                                          const std::vector<std::string>& versions,
+                                          const PackageMutator& fn) override;
   Result<size_t> count_blob_references(const std::string& sha256) override;
   Result<uint64_t> domain_asset_bytes(const std::string& owner, const std::string& domain) override;
 

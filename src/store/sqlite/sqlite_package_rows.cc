@@ -1,5 +1,6 @@
 #include "store/sqlite/sqlite_package_rows.h"
 
+#include <algorithm>
 #include <unordered_map>
 #include <utility>
 
@@ -135,8 +136,11 @@ Status load_dist_tags(Connection& conn, int64_t package_id,
   }
 }
 
-Result<std::optional<StoredPackage>> load_package(Connection& conn, int64_t repository_id,
-                                                  const PackageKey& key) {
+namespace {
+
+// The package row and its dist-tags, without versions; nullopt when the package does not exist.
+Result<std::optional<StoredPackage>> load_package_row(Connection& conn, int64_t repository_id,
+                                                      const PackageKey& key) {
   std::optional<StoredPackage> found;
   {
     ARCA_ASSIGN_OR_RETURN(
@@ -150,7 +154,81 @@ Result<std::optional<StoredPackage>> load_package(Connection& conn, int64_t repo
     found->id = package_from_row(q, found->snapshot.package);
   }
   ARCA_TRY(load_dist_tags(conn, found->id, found->snapshot.package.dist_tags));
-  ARCA_TRY(load_versions(conn, found->id, found->snapshot.versions));
+  return found;
+}
+
+// One version with its assets, dependencies and licenses; nullopt when it does not exist.
+Result<std::optional<PackageVersion>> load_one_version(Connection& conn, int64_t package_id,
+                                                       const std::string& version) {
+  std::optional<PackageVersion> v;
+  int64_t id = 0;
+  {
+    ARCA_ASSIGN_OR_RETURN(
+        Query q,
+        conn.query("SELECT id, version, display_name, status, revision, published_time, "
+                   "origin_type, entry_repository, entry_external_connection, summary, home_page, "
+                   "source_code_repository, readme, format_metadata FROM package_versions "
+                   "WHERE package_id = ? AND version = ?"));
+    q.bind_all(package_id, version);
+    ARCA_ASSIGN_OR_RETURN(bool row, q.step());
+    if (!row) return v;
+    id = q.integer(0);
+    v = version_from_row(q);
+  }
+  {
+    ARCA_ASSIGN_OR_RETURN(Query q, conn.query("SELECT name, sha256, size, md5, sha1, sha512 FROM "
+                                              "assets WHERE version_id = ? ORDER BY name"));
+    q.bind(1, id);
+    for (;;) {
+      ARCA_ASSIGN_OR_RETURN(bool row, q.step());
+      if (!row) break;
+      v->assets.push_back(Asset{q.text(0), q.text(1), static_cast<uint64_t>(q.integer(2)),
+                                q.text(3), q.text(4), q.text(5)});
+    }
+  }
+  {
+    ARCA_ASSIGN_OR_RETURN(Query q, conn.query("SELECT namespace, package, dependency_type, "
+                                              "version_requirement FROM dependencies "
+                                              "WHERE version_id = ? ORDER BY position"));
+    q.bind(1, id);
+    for (;;) {
+      ARCA_ASSIGN_OR_RETURN(bool row, q.step());
+      if (!row) break;
+      v->dependencies.push_back(Dependency{q.text(0), q.text(1), q.text(2), q.text(3)});
+    }
+  }
+  ARCA_ASSIGN_OR_RETURN(Query q, conn.query("SELECT name, url FROM version_licenses "
+                                            "WHERE version_id = ? ORDER BY position"));
+  q.bind(1, id);
+  for (;;) {
+    ARCA_ASSIGN_OR_RETURN(bool row, q.step());
+    if (!row) break;
+    v->licenses.push_back(License{q.text(0), q.text(1)});
+  }
+  return v;
+}
+
+}  // namespace
+
+Result<std::optional<StoredPackage>> load_package(Connection& conn, int64_t repository_id,
+                                                  const PackageKey& key) {
+  ARCA_ASSIGN_OR_RETURN(auto found, load_package_row(conn, repository_id, key));
+  if (found) ARCA_TRY(load_versions(conn, found->id, found->snapshot.versions));
+  return found;
+}
+
+Result<std::optional<StoredPackage>> load_package_versions(
+    Connection& conn, int64_t repository_id, const PackageKey& key,
+    const std::vector<std::string>& versions) {
+  ARCA_ASSIGN_OR_RETURN(auto found, load_package_row(conn, repository_id, key));
+  if (!found) return found;
+  std::vector<std::string> names(versions);
+  std::sort(names.begin(), names.end());  // the snapshot's version order
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  for (const auto& name : names) {
+    ARCA_ASSIGN_OR_RETURN(auto v, load_one_version(conn, found->id, name));
+    if (v) found->snapshot.versions.push_back(std::move(*v));
+  }
   return found;
 }
 

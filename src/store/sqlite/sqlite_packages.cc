@@ -117,6 +117,28 @@ Status apply_mutation(sqlite::Connection& conn, int64_t repository_id, const Pac
   return {};
 }
 
+// The rest of a mutation once the package is loaded (all of it, or the `scope` versions only).
+Result<MutationOutcome> finish_mutation(
+    sqlite::Connection& conn, int64_t repository_id, const PackageKey& key,
+    std::optional<sqlite::StoredPackage> stored, const MetadataStore::PackageMutator& fn,
+    const std::vector<std::string>* scope) {
+  std::optional<int64_t> package_id;
+  std::optional<PackageSnapshot> snapshot;
+  if (stored) {
+    package_id = stored->id;
+    snapshot = std::move(stored->snapshot);
+  }
+  ARCA_ASSIGN_OR_RETURN(PackageMutation mutation, fn(snapshot));
+  ARCA_TRY(check_mutation(mutation));
+  if (scope) ARCA_TRY(check_version_scope(mutation, *scope));
+  std::set<std::string> removed;
+  ARCA_TRY(apply_mutation(conn, repository_id, key, package_id, snapshot, mutation, removed));
+  MutationOutcome outcome;
+  outcome.package_existed = package_id.has_value();
+  ARCA_ASSIGN_OR_RETURN(outcome.unreferenced_blobs, sqlite::unreferenced(conn, removed));
+  return outcome;
+}
+
 }  // namespace
 
 Result<PackageSnapshot> SqliteMetadataStore::get_package(const RepositoryRef& repo,
@@ -195,20 +217,18 @@ Result<MutationOutcome> SqliteMetadataStore::mutate_package(const RepositoryRef&
   return write([&](Connection& conn) -> Result<MutationOutcome> {
     ARCA_ASSIGN_OR_RETURN(int64_t repository_id, sqlite::require_repository_id(conn, repo));
     ARCA_ASSIGN_OR_RETURN(auto stored, sqlite::load_package(conn, repository_id, key));
-    std::optional<int64_t> package_id;
-    std::optional<PackageSnapshot> snapshot;
-    if (stored) {
-      package_id = stored->id;
-      snapshot = std::move(stored->snapshot);
-    }
-    ARCA_ASSIGN_OR_RETURN(PackageMutation mutation, fn(snapshot));
-    ARCA_TRY(check_mutation(mutation));
-    std::set<std::string> removed;
-    ARCA_TRY(apply_mutation(conn, repository_id, key, package_id, snapshot, mutation, removed));
-    MutationOutcome outcome;
-    outcome.package_existed = package_id.has_value();
-    ARCA_ASSIGN_OR_RETURN(outcome.unreferenced_blobs, sqlite::unreferenced(conn, removed));
-    return outcome;
+    return finish_mutation(conn, repository_id, key, std::move(stored), fn, nullptr);
+  });
+}
+
+Result<MutationOutcome> SqliteMetadataStore::mutate_versions(
+    const RepositoryRef& repo, const PackageKey& key, const std::vector<std::string>& versions,
+    const PackageMutator& fn) {
+  return write([&](Connection& conn) -> Result<MutationOutcome> {
+    ARCA_ASSIGN_OR_RETURN(int64_t repository_id, sqlite::require_repository_id(conn, repo));
+    ARCA_ASSIGN_OR_RETURN(auto stored,
+                          sqlite::load_package_versions(conn, repository_id, key, versions));
+    return finish_mutation(conn, repository_id, key, std::move(stored), fn, &versions);
   });
 }
 

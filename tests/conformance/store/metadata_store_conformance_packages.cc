@@ -680,5 +680,82 @@ TEST_P(MetadataStoreConformance, HasVersionAnswersForOneVersionInAnyStatus) {
   EXPECT_FALSE(has(repo, npm_key(), "2.0.0"));
 }
 
+TEST_P(MetadataStoreConformance, MutateVersionsSeesAndTouchesOnlyTheNamedVersions) {
+  ARCA_ASSERT_OK(store().create_domain(make_domain(kOwner, "d"), 10));
+  ARCA_ASSERT_OK(store().create_repository(make_repository(kOwner, "d", "r"), 10));
+  const RepositoryRef repo{kOwner, "d", "r"};
+  PackageMutation c = create({make_version("1.0.0", {make_asset("a", sha('a'), 1)}),
+                              make_version("2.0.0", {make_asset("b", sha('b'), 1)})});
+  c.dist_tags = {{"latest", "2.0.0"}};
+  ARCA_ASSERT_OK(store().mutate_package(repo, npm_key(), set(c)));
+
+  // The package row and tags, and only the named versions that exist.
+  std::optional<PackageSnapshot> seen;
+  ARCA_ASSERT_OK_AND_ASSIGN(
+      MutationOutcome out,
+      store().mutate_versions(repo, npm_key(), {"3.0.0", "2.0.0"},
+                              [&](const std::optional<PackageSnapshot>& s) {
+                                seen = s;
+                                PackageMutation m;
+                                m.upsert_versions = {make_version("3.0.0")};
+                                m.dist_tags = {{"latest", "3.0.0"}};
+                                return Result<PackageMutation>(m);
+                              }));
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(seen->package.key, npm_key());
+  EXPECT_EQ(seen->package.dist_tags.at("latest"), "2.0.0");
+  EXPECT_EQ(versions_of(*seen), std::vector<std::string>{"2.0.0"});
+  EXPECT_EQ(seen->versions[0].assets, std::vector<Asset>{make_asset("b", sha('b'), 1)});
+  EXPECT_TRUE(out.package_existed);
+  ARCA_ASSERT_OK_AND_ASSIGN(PackageSnapshot all, store().get_package(repo, npm_key()));
+  EXPECT_EQ(versions_of(all), (std::vector<std::string>{"1.0.0", "2.0.0", "3.0.0"}));
+  EXPECT_EQ(all.package.dist_tags.at("latest"), "3.0.0");
+
+  // Replacing a named version reports the blob it no longer references.
+  ARCA_ASSERT_OK_AND_ASSIGN(
+      out, store().mutate_versions(
+               repo, npm_key(), {"2.0.0"},
+               set([] {
+                 PackageMutation m;
+                 m.upsert_versions = {make_version("2.0.0", {make_asset("c", sha('c'), 1)})};
+                 return m;
+               }())));
+  EXPECT_EQ(out.unreferenced_blobs, std::vector<std::string>{sha('b')});
+
+  // Touching another version, or deleting the package, is a caller bug: nothing is written.
+  PackageMutation other;
+  other.upsert_versions = {make_version("1.0.0")};
+  EXPECT_EQ(code_of(store().mutate_versions(repo, npm_key(), {"2.0.0"}, set(other))), "INTERNAL");
+  PackageMutation drop;
+  drop.delete_versions = {"1.0.0"};
+  EXPECT_EQ(code_of(store().mutate_versions(repo, npm_key(), {"2.0.0"}, set(drop))), "INTERNAL");
+  PackageMutation del;
+  del.delete_package = true;
+  EXPECT_EQ(code_of(store().mutate_versions(repo, npm_key(), {"2.0.0"}, set(del))), "INTERNAL");
+  ARCA_ASSERT_OK_AND_ASSIGN(all, store().get_package(repo, npm_key()));
+  EXPECT_EQ(versions_of(all), (std::vector<std::string>{"1.0.0", "2.0.0", "3.0.0"}));
+  EXPECT_EQ(all.versions[0].assets, std::vector<Asset>{make_asset("a", sha('a'), 1)});
+
+  // A missing package is nullopt and may be created; a missing repository is kNotFound.
+  bool saw_nullopt = false;
+  ARCA_ASSERT_OK_AND_ASSIGN(
+      out, store().mutate_versions(repo, npm_key("new"), {"1.0.0"},
+                                   [&](const std::optional<PackageSnapshot>& s) {
+                                     saw_nullopt = !s.has_value();
+                                     return Result<PackageMutation>(create({make_version("1.0.0")}));
+                                   }));
+  EXPECT_TRUE(saw_nullopt);
+  EXPECT_FALSE(out.package_existed);
+  EXPECT_EQ(code_of(store().get_package(repo, npm_key("new"))), "OK");
+  bool called = false;
+  auto missing = store().mutate_versions(RepositoryRef{kOwner, "d", "nope"}, npm_key(), {"1.0.0"},
+                                         [&](const auto&) -> Result<PackageMutation> {
+                                           called = true;
+                                           return create();
+                                         });
+  EXPECT_EQ(code_of(missing), "NOT_FOUND");
+  EXPECT_FALSE(called);
+}
+
 }  // namespace
 }  // namespace arca::store::conformance
