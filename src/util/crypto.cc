@@ -1,5 +1,6 @@
 #include "util/crypto.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -120,11 +121,51 @@ std::string digest(Algo algo, std::string_view data) {
 
 std::string digest_hex(Algo algo, std::string_view data) { return to_hex(digest(algo, data)); }
 
-std::string hmac_sha256(std::string_view key, std::string_view data) {
+namespace {
+
+std::string hmac_sha256_oneshot(std::string_view key, std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   HMAC(EVP_sha256(), key.data(), int(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), md, &len);
+  return std::string(reinterpret_cast<char*>(md), len);
+}
+
+// A per-thread HMAC context on an algorithm fetched once. The one-shot HMAC() fetched the
+// algorithm, built its parameters and allocated a context on every call: most of its cost for
+// the short inputs of token and SigV4 checks (one per package request).
+struct ThreadMac {
+  EVP_MAC_CTX* ctx = nullptr;
+  bool digest_set = false;
+  ThreadMac() {
+    static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);  // for the process
+    if (mac) ctx = EVP_MAC_CTX_new(mac);
+  }
+  ~ThreadMac() { EVP_MAC_CTX_free(ctx); }
+  ThreadMac(const ThreadMac&) = delete;
+  ThreadMac& operator=(const ThreadMac&) = delete;
+};
+
+}  // namespace
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+  thread_local ThreadMac t;
+  // An empty key would mean "the previous key" to EVP_MAC_init.
+  if (!t.ctx || key.empty()) return hmac_sha256_oneshot(key, data);
+  char digest_name[] = "SHA256";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest_name, 0),
+                         OSSL_PARAM_construct_end()};
+  unsigned char md[EVP_MAX_MD_SIZE];
+  size_t len = 0;
+  if (EVP_MAC_init(t.ctx, reinterpret_cast<const unsigned char*>(key.data()), key.size(),
+                   t.digest_set ? nullptr : params) != 1 ||
+      EVP_MAC_update(t.ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) !=
+          1 ||
+      EVP_MAC_final(t.ctx, md, &len, sizeof md) != 1) {
+    t.digest_set = false;
+    return hmac_sha256_oneshot(key, data);
+  }
+  t.digest_set = true;
   return std::string(reinterpret_cast<char*>(md), len);
 }
 
