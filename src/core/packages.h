@@ -243,8 +243,7 @@ class Packages {
   Result<AssetHandle> asset_handle(const store::PackageVersion& v, const std::string& asset_name);
   // open_asset's rules applied to a snapshot: the asset of a downloadable version, or kNotFound.
   Result<AssetHandle> downloadable_asset(const store::PackageSnapshot& snap,
-                                         const std::string& version,
-                                         const std::string& asset_name);
+                                         const std::string& version, const std::string& asset_name);
   // The version and asset downloadable_asset() answers with, as pointers into `snap`.
   Result<std::pair<const store::PackageVersion*, const store::Asset*>> find_downloadable(
       const store::PackageSnapshot& snap, const std::string& version,

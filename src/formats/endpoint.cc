@@ -78,8 +78,7 @@ http::Response json_error(int status, std::string_view message) {
 }
 
 PackageEndpoints::PackageEndpoints(const auth::TokenService& tokens, RepositoryResolver resolver,
-                                   std::string public_url,
-                                   CachedRepositoryResolver cached_resolver)
+                                   std::string public_url, CachedRepositoryResolver cached_resolver)
     : tokens_(tokens),
       resolver_(std::move(resolver)),
       cached_resolver_(std::move(cached_resolver)),

@@ -6,6 +6,7 @@
 #include <sys/sendfile.h>
 #include <unistd.h>
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -20,7 +21,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <array>
 #include <chrono>
 #include <ctime>
 #include <optional>
@@ -179,7 +179,7 @@ class Session {
   std::string remote_;
   beast::flat_buffer buffer_;
   std::string head_buf_;  // the response head being written; reused across requests
-  bool linger_ = false;  // an unread request body may still be arriving when we close
+  bool linger_ = false;   // an unread request body may still be arriving when we close
 };
 
 awaitable<void> Session::run() {
@@ -218,9 +218,10 @@ awaitable<bool> Session::serve_one(bool first) {
   if (parser.is_done() && (x.req.method == "GET" || x.req.method == "HEAD")) {
     if (auto fast = try_fast(x.req)) {
       if (rt_.stopping) x.keep_alive = false;
-      bool ok = co_await write_response(x, std::move(*fast));
+      const bool written = co_await write_response(x, std::move(*fast));
       log(x);
-      co_return ok && x.keep_alive;
+      const bool keep_going = written && x.keep_alive;
+      co_return keep_going;
     }
   }
 

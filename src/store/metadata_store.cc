@@ -31,8 +31,7 @@ Result<MutationOutcome> MetadataStore::mutate_versions(const RepositoryRef& repo
                                                        const std::vector<std::string>& versions,
                                                        const PackageMutator& fn) {
   return mutate_package(
-      repo, key,
-      [&](const std::optional<PackageSnapshot>& snapshot) -> Result<PackageMutation> {
+      repo, key, [&](const std::optional<PackageSnapshot>& snapshot) -> Result<PackageMutation> {
         std::optional<PackageSnapshot> scoped;
         if (snapshot) {
           scoped.emplace();

@@ -11,10 +11,10 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <exception>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <exception>
 #include <filesystem>
 #include <mutex>
 #include <optional>
@@ -421,9 +421,8 @@ void FsBlobStore::set_prefetched_temps(size_t n) {
 Result<std::unique_ptr<BlobWriter>> FsBlobStore::begin_write() {
   std::optional<TempPool::Temp> pooled;
   if (temps_) pooled = temps_->take();
-  ARCA_ASSIGN_OR_RETURN(auto temp,
-                        pooled ? Result<TempPool::Temp>(std::move(*pooled))
-                               : create_locked_temp(tmp_dir()));
+  ARCA_ASSIGN_OR_RETURN(auto temp, pooled ? Result<TempPool::Temp>(std::move(*pooled))
+                                          : create_locked_temp(tmp_dir()));
   const std::string tmp_path = temp.second;
   try {
     return std::unique_ptr<BlobWriter>(

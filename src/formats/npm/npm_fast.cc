@@ -18,8 +18,9 @@ std::optional<http::Response> NpmFormat::try_fast(const http::Request& request,
     PackumentVariant want = packument_variant(request, ctx, *key);
     auto doc = cache_->get(want.cache_key, want.variant);
     if (!doc) return std::nullopt;
-    count(ctx, doc->cache_state == "STALE" ? upstream::CacheResult::kStale
-                                           : upstream::CacheResult::kHit, 0);
+    count(ctx,
+          doc->cache_state == "STALE" ? upstream::CacheResult::kStale : upstream::CacheResult::kHit,
+          0);
     return packument_response(request, doc, want);
   }
   if (route.kind == RouteKind::kTarball) {

@@ -31,9 +31,9 @@ Result<std::optional<StoredPackage>> load_package(Connection& conn, int64_t repo
                                                   const PackageKey& key);
 // The package with its dist-tags and only those of `versions` that exist (one indexed lookup per
 // named version, whatever the package's size). nullopt when the package does not exist.
-Result<std::optional<StoredPackage>> load_package_versions(Connection& conn, int64_t repository_id,
-                                                           const PackageKey& key,
-                                                           const std::vector<std::string>& versions);
+Result<std::optional<StoredPackage>> load_package_versions(
+    Connection& conn, int64_t repository_id, const PackageKey& key,
+    const std::vector<std::string>& versions);
 // A Package from a row whose first 7 columns are
 // id, format, namespace, name, origin_publish, origin_upstream, created_time; returns the id.
 int64_t package_from_row(const Query& q, Package& out);

@@ -110,18 +110,18 @@ Status apply_mutation(sqlite::Connection& conn, int64_t repository_id, const Pac
                    "ON CONFLICT (package_id, tag) DO UPDATE SET version = excluded.version",
                    package_id, tag, *version));
     } else {
-      ARCA_TRY(
-          conn.run("DELETE FROM dist_tags WHERE package_id = ? AND tag = ?", package_id, tag));
+      ARCA_TRY(conn.run("DELETE FROM dist_tags WHERE package_id = ? AND tag = ?", package_id, tag));
     }
   }
   return {};
 }
 
 // The rest of a mutation once the package is loaded (all of it, or the `scope` versions only).
-Result<MutationOutcome> finish_mutation(
-    sqlite::Connection& conn, int64_t repository_id, const PackageKey& key,
-    std::optional<sqlite::StoredPackage> stored, const MetadataStore::PackageMutator& fn,
-    const std::vector<std::string>* scope) {
+Result<MutationOutcome> finish_mutation(sqlite::Connection& conn, int64_t repository_id,
+                                        const PackageKey& key,
+                                        std::optional<sqlite::StoredPackage> stored,
+                                        const MetadataStore::PackageMutator& fn,
+                                        const std::vector<std::string>* scope) {
   std::optional<int64_t> package_id;
   std::optional<PackageSnapshot> snapshot;
   if (stored) {

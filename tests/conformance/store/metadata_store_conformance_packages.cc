@@ -691,16 +691,15 @@ TEST_P(MetadataStoreConformance, MutateVersionsSeesAndTouchesOnlyTheNamedVersion
 
   // The package row and tags, and only the named versions that exist.
   std::optional<PackageSnapshot> seen;
-  ARCA_ASSERT_OK_AND_ASSIGN(
-      MutationOutcome out,
-      store().mutate_versions(repo, npm_key(), {"3.0.0", "2.0.0"},
-                              [&](const std::optional<PackageSnapshot>& s) {
-                                seen = s;
-                                PackageMutation m;
-                                m.upsert_versions = {make_version("3.0.0")};
-                                m.dist_tags = {{"latest", "3.0.0"}};
-                                return Result<PackageMutation>(m);
-                              }));
+  ARCA_ASSERT_OK_AND_ASSIGN(MutationOutcome out,
+                            store().mutate_versions(repo, npm_key(), {"3.0.0", "2.0.0"},
+                                                    [&](const std::optional<PackageSnapshot>& s) {
+                                                      seen = s;
+                                                      PackageMutation m;
+                                                      m.upsert_versions = {make_version("3.0.0")};
+                                                      m.dist_tags = {{"latest", "3.0.0"}};
+                                                      return Result<PackageMutation>(m);
+                                                    }));
   ASSERT_TRUE(seen);
   EXPECT_EQ(seen->package.key, npm_key());
   EXPECT_EQ(seen->package.dist_tags.at("latest"), "2.0.0");
@@ -713,13 +712,12 @@ TEST_P(MetadataStoreConformance, MutateVersionsSeesAndTouchesOnlyTheNamedVersion
 
   // Replacing a named version reports the blob it no longer references.
   ARCA_ASSERT_OK_AND_ASSIGN(
-      out, store().mutate_versions(
-               repo, npm_key(), {"2.0.0"},
-               set([] {
-                 PackageMutation m;
-                 m.upsert_versions = {make_version("2.0.0", {make_asset("c", sha('c'), 1)})};
-                 return m;
-               }())));
+      out, store().mutate_versions(repo, npm_key(), {"2.0.0"}, set([] {
+                                     PackageMutation m;
+                                     m.upsert_versions = {
+                                         make_version("2.0.0", {make_asset("c", sha('c'), 1)})};
+                                     return m;
+                                   }())));
   EXPECT_EQ(out.unreferenced_blobs, std::vector<std::string>{sha('b')});
 
   // Touching another version, or deleting the package, is a caller bug: nothing is written.
@@ -739,11 +737,11 @@ TEST_P(MetadataStoreConformance, MutateVersionsSeesAndTouchesOnlyTheNamedVersion
   // A missing package is nullopt and may be created; a missing repository is kNotFound.
   bool saw_nullopt = false;
   ARCA_ASSERT_OK_AND_ASSIGN(
-      out, store().mutate_versions(repo, npm_key("new"), {"1.0.0"},
-                                   [&](const std::optional<PackageSnapshot>& s) {
-                                     saw_nullopt = !s.has_value();
-                                     return Result<PackageMutation>(create({make_version("1.0.0")}));
-                                   }));
+      out, store().mutate_versions(
+               repo, npm_key("new"), {"1.0.0"}, [&](const std::optional<PackageSnapshot>& s) {
+                 saw_nullopt = !s.has_value();
+                 return Result<PackageMutation>(create({make_version("1.0.0")}));
+               }));
   EXPECT_TRUE(saw_nullopt);
   EXPECT_FALSE(out.package_existed);
   EXPECT_EQ(code_of(store().get_package(repo, npm_key("new"))), "OK");

@@ -1,7 +1,6 @@
 // Handler::try_fast: bodiless GET/HEAD answered on the I/O thread without the blocking pool.
-#include <gtest/gtest.h>
-
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <atomic>
