@@ -1,17 +1,8 @@
 #include "core/pull_through.h"
 
-#include <chrono>
+#include "util/clock.h"
 
 namespace arca::core {
-
-namespace {
-
-double now_epoch_seconds() {
-  using namespace std::chrono;
-  return duration<double>(system_clock::now().time_since_epoch()).count();
-}
-
-}  // namespace
 
 std::string metrics_label(const store::RepositoryRef& repo) {
   return repo.domain_name + "/" + repo.repository;
@@ -103,7 +94,7 @@ Result<ResolvedAsset> PullThrough::ingest(const store::RepositoryRef& repo,
   v.origin_type = "EXTERNAL";
   v.entry_repository.clear();
   v.entry_external_connection = connection.name;
-  if (v.published_time == 0) v.published_time = now_epoch_seconds();
+  if (v.published_time == 0) v.published_time = now_epoch();
   store::RepositoryRef owner_repo = owner.step.repository;
   // Retention runs on the transfer's thread once the verified blob is committed.
   upstream::CommitHook on_commit = [this, v, repo, owner_repo, key,

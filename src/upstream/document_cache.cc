@@ -1,7 +1,8 @@
 #include "upstream/document_cache.h"
 
 #include <algorithm>
-#include <chrono>
+
+#include "util/clock.h"
 
 namespace arca::upstream {
 
@@ -21,11 +22,6 @@ Error not_found_upstream(const Connection& c, const std::string& key, std::strin
 
 }  // namespace
 
-double now_seconds() {
-  using namespace std::chrono;
-  return duration<double>(system_clock::now().time_since_epoch()).count();
-}
-
 DocumentCache::DocumentCache(store::MetadataStore& store, CacheMetrics& metrics,
                              uint64_t max_document_bytes, double failure_backoff)
     : store_(store),
@@ -41,7 +37,7 @@ Result<DocumentLookup> DocumentCache::get(const Connection& connection, const st
   } else if (d.error().code != Code::kNotFound) {
     return d.error();
   }
-  double now = now_seconds();
+  double now = now_epoch();
   if (cached) {
     double age = now - cached->fetched_time;
     bool negative = cached->status == 404;
@@ -96,7 +92,7 @@ Result<DocumentLookup> DocumentCache::get(const Connection& connection, const st
     if (failed) {
       if (failing_until_.size() > 10'000) failing_until_.clear();  // bounded during long outages
       double backoff = std::min(failure_backoff_, double(connection.metadata_ttl.count()));
-      failing_until_[flight_key] = now_seconds() + backoff;
+      failing_until_[flight_key] = now_epoch() + backoff;
     }
   }
   {
@@ -126,7 +122,7 @@ Result<DocumentLookup> DocumentCache::fetch(const Connection& connection, const 
   metrics_.upstream_answer(connection.name, head.status,
                            double(got->result.time_to_first_byte.count()) / 1e6,
                            got->result.body_bytes);
-  double now = now_seconds();
+  double now = now_epoch();
   if (head.status == 304 && cached && cached->status == 200) {
     // Best effort: a failed touch only means the next lookup revalidates again.
     (void)store_.touch_upstream_document(connection.name, key, now);

@@ -69,6 +69,4 @@ class DocumentCache {
   std::map<std::string, double> failing_until_;  // guarded by flights_mu_; flight key -> time
 };
 
-double now_seconds();
-
 }  // namespace arca::upstream

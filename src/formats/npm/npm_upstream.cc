@@ -7,6 +7,7 @@
 
 #include "core/packages.h"
 #include "formats/npm/publish_plan.h"
+#include "util/clock.h"
 #include "util/crypto.h"
 
 namespace arca::formats::npm {
@@ -176,7 +177,7 @@ Result<MergedPackument> UpstreamPackuments::merge(const std::vector<core::ChainE
     }
     if (got->result == upstream::CacheResult::kStale) {
       out.result = upstream::CacheResult::kStale;
-      expire_at(upstream::now_seconds() + kStaleRetrySeconds);
+      expire_at(now_epoch() + kStaleRetrySeconds);
     } else {
       if (out.result == upstream::CacheResult::kHit) out.result = got->result;
       expire_at(got->fetched_time + double(e.connection->metadata_ttl.count()));
@@ -193,7 +194,7 @@ Result<MergedPackument> UpstreamPackuments::merge(const std::vector<core::ChainE
   }
   if (failure) {
     out.result = upstream::CacheResult::kStale;  // incomplete: some source could not be asked
-    expire_at(upstream::now_seconds() + kStaleRetrySeconds);
+    expire_at(now_epoch() + kStaleRetrySeconds);
   }
   std::sort(out.snapshot.versions.begin(), out.snapshot.versions.end(),
             [](const auto& a, const auto& b) { return a.version < b.version; });

@@ -1,6 +1,6 @@
 #include "formats/npm/packument_cache.h"
 
-#include <chrono>
+#include "util/clock.h"
 
 namespace arca::formats::npm {
 
@@ -21,10 +21,8 @@ std::shared_ptr<const CachedDocument> PackumentCache::get(const std::string& key
   if (it == entries_.end()) return nullptr;
   auto v = it->second.variants.find(variant);
   if (v == it->second.variants.end()) return nullptr;
-  if (double expires = v->second->expires_at; expires != 0) {
-    using namespace std::chrono;
-    if (duration<double>(system_clock::now().time_since_epoch()).count() >= expires) return nullptr;
-  }
+  if (double expires = v->second->expires_at; expires != 0 && now_epoch() >= expires)
+    return nullptr;
   lru_.splice(lru_.begin(), lru_, it->second.lru);
   return v->second;
 }
