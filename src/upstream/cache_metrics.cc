@@ -2,6 +2,8 @@
 
 #include <mutex>
 
+#include "upstream/http_client.h"
+
 namespace arca::upstream {
 
 namespace {
@@ -108,15 +110,8 @@ void CacheMetrics::upstream_error(const std::string& name, std::string_view kind
 }
 
 std::string_view error_kind(const Error& e) {
-  const std::string& m = e.message;
   if (e.code == Code::kTooLarge) return "too_large";
-  if (m.find("timed out") != std::string::npos || m.find("timeout") != std::string::npos)
-    return "timeout";
-  if (m.find("connect") != std::string::npos) return "connect";
-  if (m.find("reset") != std::string::npos || m.find("closed") != std::string::npos ||
-      m.find("partial") != std::string::npos)
-    return "reset";
-  return "other";
+  return e.reason.empty() ? std::string_view(kKindOther) : std::string_view(e.reason);
 }
 
 }  // namespace arca::upstream

@@ -61,7 +61,7 @@ class CacheMetrics {
   std::unordered_map<std::string, std::unique_ptr<ConnectionSeries>> connections_;
 };
 
-// The error kind label for an upstream failure (from HttpClient's message and code).
+// The error kind label for an upstream failure: HttpClient's Error::reason, or too_large.
 std::string_view error_kind(const Error& e);
 
 }  // namespace arca::upstream

@@ -43,6 +43,14 @@
 
 namespace arca::upstream {
 
+// The kind of a kUnavailable failure, set as its Error::reason (the label of
+// arca_upstream_errors_total): a timeout, a connection that could not be made, a connection reset
+// or cut mid-answer, or anything else.
+inline constexpr char kKindTimeout[] = "timeout";
+inline constexpr char kKindConnect[] = "connect";
+inline constexpr char kKindReset[] = "reset";
+inline constexpr char kKindOther[] = "other";
+
 struct ClientOptions {
   std::chrono::milliseconds connect_timeout{5'000};
   std::chrono::milliseconds first_byte_timeout{15'000};

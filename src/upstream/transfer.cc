@@ -26,6 +26,30 @@ std::optional<uint64_t> parse_u64(std::string_view s) {
 
 }  // namespace
 
+Error with_kind(Error e, const char* kind) {
+  e.reason = kind;
+  return e;
+}
+
+const char* failure_kind(CURLcode rc) {
+  switch (rc) {
+    case CURLE_OPERATION_TIMEDOUT:
+      return kKindTimeout;
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_SSL_CONNECT_ERROR:
+      return kKindConnect;
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+      return kKindReset;
+    default:
+      return kKindOther;
+  }
+}
+
 // The next attempt may get a fresh connection or a healthier server; other failures (redirect
 // loop, TLS verification, unsupported redirect scheme) would repeat.
 bool transient(CURLcode rc) {
@@ -163,14 +187,17 @@ int Attempt::on_progress(void* self, curl_off_t, curl_off_t, curl_off_t, curl_of
   const auto& o = a.options;
   try {
     if (!a.first_byte && now - a.start > o.first_byte_timeout) {
-      a.fail(unavailable("GET " + a.display_url + ": timed out waiting for the first byte after " +
-                         std::to_string(o.first_byte_timeout.count()) + " ms"),
+      a.fail(with_kind(unavailable("GET " + a.display_url +
+                                   ": timed out waiting for the first byte after " +
+                                   std::to_string(o.first_byte_timeout.count()) + " ms"),
+                       kKindTimeout),
              true);
       return 1;
     }
     if (a.first_byte && now - a.last_byte > o.idle_timeout) {
-      a.fail(unavailable("GET " + a.display_url + ": no data for " +
-                         std::to_string(o.idle_timeout.count()) + " ms (idle timeout)"),
+      a.fail(with_kind(unavailable("GET " + a.display_url + ": no data for " +
+                                   std::to_string(o.idle_timeout.count()) + " ms (idle timeout)"),
+                       kKindTimeout),
              true);
       return 1;
     }

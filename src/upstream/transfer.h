@@ -62,5 +62,8 @@ inline bool retryable_status(int status) { return status == 429 || status >= 500
 
 // True for the transport failures worth another attempt (connect, reset, timeout, ...).
 bool transient(CURLcode rc);
+// The kind of a transport failure, set as Error::reason (see http_client.h).
+const char* failure_kind(CURLcode rc);
+Error with_kind(Error e, const char* kind);
 
 }  // namespace arca::upstream::detail

@@ -216,6 +216,7 @@ TEST(HttpClient, ACloseOrResetMidBodyIsUnavailableAndNotRetried) {
     auto r = get(client, server.url(path), rec);
     ASSERT_FALSE(r) << path;
     EXPECT_EQ(r.error().code, Code::kUnavailable) << r.error().message;
+    EXPECT_EQ(r.error().reason, kKindReset) << r.error().message;
     EXPECT_NE(r.error().message.find(server.url(path)), std::string::npos) << r.error().message;
     EXPECT_EQ(rec.heads, 1);
     EXPECT_EQ(rec.body, std::string(10, 'x'));
@@ -238,6 +239,7 @@ TEST(HttpClient, FirstByteTimeoutIsUnavailableAndRetried) {
   const auto elapsed = Clock::now() - t0;
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Code::kUnavailable);
+  EXPECT_EQ(r.error().reason, kKindTimeout);
   EXPECT_NE(r.error().message.find("timed out waiting for the first byte after 250 ms"),
             std::string::npos)
       << r.error().message;
@@ -263,6 +265,7 @@ TEST(HttpClient, IdleTimeoutMidBodyIsFinal) {
   EXPECT_LT(elapsed, 800ms);
   EXPECT_EQ(r.error().code, Code::kUnavailable);
   EXPECT_NE(r.error().message.find("no data for 300 ms"), std::string::npos) << r.error().message;
+  EXPECT_EQ(r.error().reason, kKindTimeout);
   EXPECT_EQ(rec.body.size(), 10u);
   EXPECT_EQ(server.requests("/stall"), 1);
 }
@@ -435,6 +438,7 @@ TEST(HttpClient, ConnectFailureIsUnavailableAndHidesCredentials) {
   auto r = get(client, "http://user:secret@127.0.0.1:" + port + "/x", rec);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Code::kUnavailable);
+  EXPECT_EQ(r.error().reason, kKindConnect);
   EXPECT_NE(r.error().message.find("http://127.0.0.1:" + port + "/x"), std::string::npos)
       << r.error().message;
   EXPECT_EQ(r.error().message.find("secret"), std::string::npos) << r.error().message;
