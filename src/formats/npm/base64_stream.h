@@ -15,6 +15,9 @@ class Base64StreamDecoder {
   bool finish(std::string& out);
 
  private:
+  // Consumes one character outside the fast path, writing completed bytes at `o`.
+  bool step(unsigned char c, char*& o);
+
   uint32_t acc_ = 0;
   int have_ = 0;     // sextets in acc_
   int padding_ = 0;  // '=' seen
