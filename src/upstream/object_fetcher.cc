@@ -137,8 +137,8 @@ ObjectFetcher::ObjectFetcher(blob::BlobStore& blobs, CacheMetrics& metrics, std:
 ObjectFetcher::~ObjectFetcher() {
   std::unique_lock lock(mu_);
   stopping_ = true;
-  stop_.notify_all();
   for (auto& [key, t] : running_) t->abort_ = true;
+  work_.notify_all();
   idle_.wait(lock, [&] { return threads_ == 0; });
 }
 
@@ -147,14 +147,30 @@ size_t ObjectFetcher::in_flight() {
   return running_.size();
 }
 
+size_t ObjectFetcher::threads() {
+  std::lock_guard lock(mu_);
+  return threads_;
+}
+
+size_t ObjectFetcher::idle() {
+  std::lock_guard lock(mu_);
+  return waiting_;
+}
+
+void ObjectFetcher::sweep_recent(Clock::time_point now) {
+  std::erase_if(recent_, [&](const auto& entry) { return entry.second.expires <= now; });
+}
+
 Result<std::shared_ptr<Transfer>> ObjectFetcher::fetch(const Connection& connection,
                                                        const std::string& key,
                                                        ObjectRequest request,
                                                        CommitHook on_commit) {
   std::lock_guard lock(mu_);
+  if (stopping_) return unavailable("the server is shutting down");
+  sweep_recent(Clock::now());
   if (auto it = recent_.find(key); it != recent_.end()) {
     metrics_.connection_lookup(connection.name, CacheResult::kHit);
-    return it->second;
+    return it->second.transfer;
   }
   if (auto it = running_.find(key); it != running_.end()) {
     metrics_.connection_lookup(connection.name, CacheResult::kHit);
@@ -163,37 +179,65 @@ Result<std::shared_ptr<Transfer>> ObjectFetcher::fetch(const Connection& connect
   ARCA_ASSIGN_OR_RETURN(int fd, open_spool(spool_dir_));
   auto t = std::make_shared<Transfer>();
   t->fd_ = fd;
+  if (queue_.size() >= waiting_) {  // every waiting worker is spoken for: one more
+    try {
+      std::thread(&ObjectFetcher::worker, this).detach();
+    } catch (const std::system_error& e) {
+      return unavailable(std::string("cannot start an upstream transfer: ") + e.what());
+    }
+    ++threads_;
+  }
   running_[key] = t;
-  ++threads_;
+  queue_.push_back(Job{&connection, key, std::move(request), std::move(on_commit), t});
   metrics_.connection_lookup(connection.name, CacheResult::kMiss);
-  std::thread(&ObjectFetcher::run, this, std::cref(connection), key, std::move(request),
-              std::move(on_commit), t)
-      .detach();
+  work_.notify_one();
   return t;
 }
 
-void ObjectFetcher::run(const Connection& connection, std::string key, ObjectRequest request,
-                        CommitHook on_commit, std::shared_ptr<Transfer> t) {
-  auto outcome = transfer(connection, request, on_commit, *t);
+void ObjectFetcher::worker() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    auto idle_until = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                         std::chrono::duration<double>(kIdleSeconds));
+    while (queue_.empty() && !stopping_) {
+      // Wake for the next expiry too, so an idle server lets go of finished spools.
+      auto wake = idle_until;
+      for (const auto& [key, r] : recent_) wake = std::min(wake, r.expires);
+      ++waiting_;
+      work_.wait_until(lock, wake);
+      --waiting_;
+      auto now = Clock::now();
+      sweep_recent(now);
+      if (queue_.empty() && now >= idle_until) break;
+    }
+    if (queue_.empty()) break;  // stopping, or idle too long
+    Job job = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    run(job);
+    lock.lock();
+  }
+  if (--threads_ == 0) idle_.notify_all();
+}
+
+void ObjectFetcher::run(Job& job) {
+  Transfer& t = *job.transfer;
+  auto outcome = transfer(*job.connection, job.request, job.on_commit, t);
   if (!outcome && outcome.error().code == Code::kInvalidArgument)
-    metrics_.upstream_error(connection.name, "integrity");
+    metrics_.upstream_error(job.connection->name, "integrity");
   // Leave the single-flight map before waking readers: a request after this finds the version
   // recorded by the hook, or starts a new transfer after a failure.
   {
     std::lock_guard lock(mu_);
-    running_.erase(key);
-    if (outcome) recent_[key] = t;
+    running_.erase(job.key);
+    if (outcome) {
+      // Keep the spool (and its disk space) only for the grace period, then let it go.
+      auto expires = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                        std::chrono::duration<double>(kRecentSeconds));
+      recent_[job.key] = Recent{job.transfer, expires};
+    }
   }
-  bool ok = outcome.has_value();
-  t->finish(std::move(outcome));
-  std::unique_lock lock(mu_);
-  if (ok) {
-    // Keep the spool (and its disk space) only for the grace period, then let it go.
-    stop_.wait_for(lock, std::chrono::duration<double>(kRecentSeconds), [&] { return stopping_; });
-    if (auto it = recent_.find(key); it != recent_.end() && it->second == t)
-      recent_.erase(it);
-  }
-  if (--threads_ == 0) idle_.notify_all();
+  t.finish(std::move(outcome));
 }
 
 Result<blob::BlobInfo> ObjectFetcher::transfer(const Connection& connection,

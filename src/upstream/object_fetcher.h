@@ -5,8 +5,11 @@
 //
 // Contract:
 //  - Single flight: concurrent fetch() calls with one key share one Transfer and one upstream
-//    GET; the transfer runs on its own thread and completes even when every reader went away.
-//    A completed transfer stays joinable for a few seconds (kRecentSeconds), so a request that
+//    GET; the transfer runs on a worker thread of its own and completes even when every reader
+//    went away. Workers are reused: a finished worker waits kIdleSeconds for the next transfer
+//    before it exits (a new thread and its first OpenSSL and allocator set-up cost a miss
+//    ~0.3 ms), and a new one is started only when none is idle, so a long transfer never
+//    delays another. A completed transfer stays joinable for kRecentSeconds, so a request that
 //    looked for the stored version just before the commit hook recorded it is still fed from it
 //    instead of fetching again.
 //  - Bytes are spooled to an unnamed temporary file (memory does not grow with the size) and
@@ -18,7 +21,9 @@
 //    transfer makes read() fail and the reader aborts its response.
 // Thread safety: everything may be called concurrently.
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -77,6 +82,7 @@ class Transfer {
 class ObjectFetcher {
  public:
   static constexpr double kRecentSeconds = 10;
+  static constexpr double kIdleSeconds = 60;
 
   ObjectFetcher(blob::BlobStore& blobs, CacheMetrics& metrics, std::string spool_dir);
   ~ObjectFetcher();  // aborts running transfers and waits for their threads
@@ -87,10 +93,26 @@ class ObjectFetcher {
   Result<std::shared_ptr<Transfer>> fetch(const Connection& connection, const std::string& key,
                                           ObjectRequest request, CommitHook on_commit);
   size_t in_flight();
+  size_t threads();  // worker threads alive, busy or idle
+  size_t idle();     // worker threads waiting for a transfer
 
  private:
-  void run(const Connection& connection, std::string key, ObjectRequest request,
-           CommitHook on_commit, std::shared_ptr<Transfer> transfer);
+  using Clock = std::chrono::steady_clock;
+  struct Job {
+    const Connection* connection;
+    std::string key;
+    ObjectRequest request;
+    CommitHook on_commit;
+    std::shared_ptr<Transfer> transfer;
+  };
+  struct Recent {
+    std::shared_ptr<Transfer> transfer;
+    Clock::time_point expires;
+  };
+
+  void worker();
+  void run(Job& job);
+  void sweep_recent(Clock::time_point now);  // mu_ held
   Result<blob::BlobInfo> transfer(const Connection& connection, const ObjectRequest& request,
                                   const CommitHook& on_commit, Transfer& t);
 
@@ -98,13 +120,15 @@ class ObjectFetcher {
   CacheMetrics& metrics_;
   const std::string spool_dir_;
   std::mutex mu_;
-  std::condition_variable idle_;
+  std::condition_variable work_;  // a job was queued, or stopping
+  std::condition_variable idle_;  // the last worker exited
+  std::deque<Job> queue_;
   std::map<std::string, std::shared_ptr<Transfer>> running_;
-  // Completed transfers by key, each kept by its thread for kRecentSeconds.
-  std::map<std::string, std::shared_ptr<Transfer>> recent_;
+  // Completed transfers by key, joinable until they expire (swept by fetch() and idle workers).
+  std::map<std::string, Recent> recent_;
   size_t threads_ = 0;
+  size_t waiting_ = 0;  // workers waiting for a job
   bool stopping_ = false;
-  std::condition_variable stop_;  // wakes threads keeping a completed transfer joinable
 };
 
 }  // namespace arca::upstream

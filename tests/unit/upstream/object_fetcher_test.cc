@@ -1,0 +1,172 @@
+#include "upstream/object_fetcher.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "blob/fs/fs_blob_store.h"
+#include "events/metrics.h"
+#include "test_server.h"
+#include "util/crypto.h"
+
+namespace arca::upstream {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::TestServer;
+
+class ObjectFetcherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "arca-fetch-XXXXXX").string();
+    dir_ = ::mkdtemp(tmpl.data());
+    std::filesystem::create_directories(dir_ + "/spool");
+    auto blobs = blob::FsBlobStore::open(dir_ + "/blobs");
+    ASSERT_TRUE(blobs) << blobs.error().message;
+    blobs_ = std::move(*blobs);
+    connection_.name = "public:test";
+    connection_.base_url = server_.url("/");
+    ClientOptions o;
+    o.connect_timeout = 1s;
+    o.first_byte_timeout = 2s;
+    o.idle_timeout = 2s;
+    o.retry_backoff = 10ms;
+    connection_.client = std::make_unique<HttpClient>(o);
+    fetcher_ = std::make_unique<ObjectFetcher>(*blobs_, metrics_, dir_ + "/spool");
+  }
+  void TearDown() override {
+    fetcher_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  // Serves `body` at `path` and returns a request for it that expects its SHA-256.
+  ObjectRequest serve(const std::string& path, const std::string& body) {
+    server_.route(path, testing::respond(200, body));
+    ObjectRequest r;
+    r.url = server_.url(path);
+    r.sha256 = crypto::digest_hex(crypto::Algo::kSha256, body);
+    return r;
+  }
+
+  // Reads a transfer to its verified end.
+  static Result<std::string> read_all(Transfer& t) {
+    std::string out;
+    char buf[4096];
+    for (;;) {
+      ARCA_ASSIGN_OR_RETURN(size_t n, t.read(out.size(), buf, sizeof buf));
+      if (n == 0) return out;
+      out.append(buf, n);
+    }
+  }
+
+  Result<std::shared_ptr<Transfer>> fetch(const std::string& key, ObjectRequest r,
+                                          int* commits = nullptr) {
+    return fetcher_->fetch(connection_, key, std::move(r), [commits](const blob::BlobInfo&) {
+      if (commits) ++*commits;
+      return Status{};
+    });
+  }
+
+  TestServer server_;
+  std::string dir_;
+  std::unique_ptr<blob::FsBlobStore> blobs_;
+  events::Registry registry_;
+  CacheMetrics metrics_{registry_};
+  Connection connection_;
+  std::unique_ptr<ObjectFetcher> fetcher_;
+};
+
+TEST_F(ObjectFetcherTest, StoresTheVerifiedBodyAndFeedsTheReader) {
+  const std::string body(100'000, 'x');
+  int commits = 0;
+  auto t = fetch("k1", serve("/a.tgz", body), &commits);
+  ASSERT_TRUE(t) << t.error().message;
+  auto length = (*t)->wait_started();
+  ASSERT_TRUE(length) << length.error().message;
+  EXPECT_EQ(*length, body.size());
+  auto got = read_all(**t);
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(*got, body);
+  auto info = (*t)->wait_finished();
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->sha256, crypto::digest_hex(crypto::Algo::kSha256, body));
+  EXPECT_EQ(commits, 1);
+  EXPECT_TRUE(blobs_->stat(info->sha256));
+}
+
+TEST_F(ObjectFetcherTest, ACompletedTransferIsJoinedNotFetchedAgain) {
+  auto r = serve("/b.tgz", "bbbb");
+  auto first = fetch("k", r);
+  ASSERT_TRUE(first);
+  ASSERT_TRUE((*first)->wait_finished());
+  auto second = fetch("k", r);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(first->get(), second->get());
+  EXPECT_EQ(server_.requests("/b.tgz"), 1);
+}
+
+TEST_F(ObjectFetcherTest, ReusesAnIdleWorkerForTheNextTransfer) {
+  for (int i = 0; i < 5; ++i) {
+    std::string path = "/r" + std::to_string(i) + ".tgz";
+    auto t = fetch(path, serve(path, "body " + std::to_string(i)));
+    ASSERT_TRUE(t) << t.error().message;
+    ASSERT_TRUE((*t)->wait_finished());
+    // The worker wakes the readers just before it goes back to waiting for the next job.
+    for (int spin = 0; spin < 2000 && fetcher_->idle() == 0; ++spin)
+      std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_EQ(fetcher_->threads(), 1u);
+}
+
+TEST_F(ObjectFetcherTest, ConcurrentTransfersGetTheirOwnWorkers) {
+  // A slow transfer must not hold up a second one behind it.
+  server_.route("/slow.tgz", testing::delayed(300ms, testing::respond(200, "slow")));
+  ObjectRequest slow;
+  slow.url = server_.url("/slow.tgz");
+  auto a = fetch("slow", slow);
+  ASSERT_TRUE(a);
+  auto start = std::chrono::steady_clock::now();
+  auto b = fetch("fast", serve("/fast.tgz", "fast"));
+  ASSERT_TRUE(b);
+  ASSERT_TRUE((*b)->wait_finished());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 250ms);
+  EXPECT_EQ(fetcher_->threads(), 2u);
+  ASSERT_TRUE((*a)->wait_finished());
+}
+
+TEST_F(ObjectFetcherTest, ACorruptBodyFailsTheReaderAndStoresNothing) {
+  auto r = serve("/bad.tgz", "the real bytes");
+  r.sha256 = crypto::digest_hex(crypto::Algo::kSha256, "other bytes");
+  int commits = 0;
+  auto t = fetch("bad", r, &commits);
+  ASSERT_TRUE(t);
+  auto got = read_all(**t);
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().code, Code::kInvalidArgument);
+  EXPECT_EQ(commits, 0);
+  auto listed = blobs_->list();
+  ASSERT_TRUE(listed);
+  EXPECT_TRUE(listed->empty());
+  // A failed transfer is not kept: the next request asks the upstream again.
+  auto again = fetch("bad", r);
+  ASSERT_TRUE(again);
+  EXPECT_NE(t->get(), again->get());
+  EXPECT_FALSE((*again)->wait_finished());
+  EXPECT_EQ(server_.requests("/bad.tgz"), 2);
+}
+
+TEST_F(ObjectFetcherTest, AnUpstream404IsNotFound) {
+  server_.route("/missing.tgz", testing::respond(404, "no"));
+  ObjectRequest r;
+  r.url = server_.url("/missing.tgz");
+  auto t = fetch("missing", r);
+  ASSERT_TRUE(t);
+  auto started = (*t)->wait_started();
+  ASSERT_FALSE(started);
+  EXPECT_EQ(started.error().code, Code::kNotFound);
+}
+
+}  // namespace
+}  // namespace arca::upstream
