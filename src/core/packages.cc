@@ -145,6 +145,13 @@ std::string repository_key(const store::RepositoryRef& ref) {
 constexpr size_t kMaxCachedSnapshots = 4096;
 }  // namespace
 
+std::shared_ptr<const store::PackageSnapshot> Packages::peek_snapshot(
+    const store::RepositoryRef& repo, const store::PackageKey& key) {
+  std::lock_guard lock(snapshots_mu_);
+  auto it = snapshots_.find(snapshot_key(repo, key));
+  return it == snapshots_.end() ? nullptr : it->second;
+}
+
 Result<std::shared_ptr<const store::PackageSnapshot>> Packages::cached_snapshot(
     const store::RepositoryRef& repo, const store::PackageKey& key) {
   std::string k = snapshot_key(repo, key);
@@ -395,7 +402,14 @@ Status Packages::remove_package(const store::RepositoryRef& repo, const store::P
 Result<AssetHandle> Packages::open_asset(const store::RepositoryRef& repo,
                                          const store::PackageKey& key, const std::string& version,
                                          const std::string& asset_name) {
-  ARCA_ASSIGN_OR_RETURN(auto snap, cached_snapshot(repo, key));
+  std::shared_ptr<const store::PackageSnapshot> snap = peek_snapshot(repo, key);
+  if (!snap) {
+    // A version that is not here (a pull-through miss, just after the package was written) is
+    // refused by one indexed query instead of a load of the whole package.
+    ARCA_ASSIGN_OR_RETURN(bool here, store_.has_version(repo, key, version));
+    if (!here) return not_found("package-version", version, "Version " + version + " not found");
+    ARCA_ASSIGN_OR_RETURN(snap, cached_snapshot(repo, key));
+  }
   return downloadable_asset(*snap, version, asset_name);
 }
 

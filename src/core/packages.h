@@ -265,6 +265,9 @@ class Packages {
   // deployments need a shared invalidation signal (issue K).
   Result<std::shared_ptr<const store::PackageSnapshot>> cached_snapshot(
       const store::RepositoryRef& repo, const store::PackageKey& key);
+  // The cached snapshot, or nullptr; never reads the store.
+  std::shared_ptr<const store::PackageSnapshot> peek_snapshot(const store::RepositoryRef& repo,
+                                                              const store::PackageKey& key);
   std::mutex snapshots_mu_;
   uint64_t snapshot_generation_ = 0;  // guarded by snapshots_mu_
   std::unordered_map<std::string, std::shared_ptr<const store::PackageSnapshot>> snapshots_;
