@@ -23,22 +23,22 @@
 #include <unordered_set>
 
 #include "blob/blob_key.h"
+#include "blob/fs/layout.h"
 #include "blob/fs/posix_file.h"
 #include "util/crypto.h"
 
 namespace arca::blob {
 
-// Second-level shard directories, indexed by the key's first four hex digits, that exist
-// durably: created here and fsynced into their parents, or found already there.
+// The shard directories (layout.h) that exist durably: made by a commit and fsynced into
+// ROOT/sha256, or found there. A commit into a known shard makes no directory.
 struct KnownShards {
-  static size_t index(const std::string& key) { return std::stoul(key.substr(0, 4), nullptr, 16); }
   bool known(const std::string& key) const {
-    return dirs[index(key)].load(std::memory_order_acquire);
+    return dirs[layout::shard_index(key)].load(std::memory_order_acquire);
   }
-  void remember(const std::string& key) { dirs[index(key)].store(true, std::memory_order_release); }
-  void forget(const std::string& key) { dirs[index(key)].store(false, std::memory_order_release); }
-
-  std::array<std::atomic<bool>, 1 << 16> dirs{};
+  void set(const std::string& key, bool known) {
+    dirs[layout::shard_index(key)].store(known, std::memory_order_release);
+  }
+  std::array<std::atomic<bool>, 256> dirs{};
 };
 
 // Keys whose blob file local_path() found in place, so that later calls need no stat(2): blobs
@@ -61,42 +61,8 @@ constexpr mode_t kTempMode = 0600;
 constexpr mode_t kBlobMode = 0440;  // immutable content; group read for backup operators
 constexpr int kMaxTempNameAttempts = 8;
 
-std::string shard1(const std::string& root, const std::string& key) {
-  return root + "/sha256/" + key.substr(0, 2);
-}
-std::string shard2(const std::string& root, const std::string& key) {
-  return shard1(root, key) + "/" + key.substr(2, 2);
-}
-std::string final_path(const std::string& root, const std::string& key) {
-  return shard2(root, key) + "/" + key;
-}
-
 Error blob_not_found(const std::string& key) {
   return not_found("Blob", key, "blob " + key + " not found");
-}
-
-bool is_hex_digit(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
-bool is_shard_name(std::string_view name) {
-  return name.size() == 2 && is_hex_digit(name[0]) && is_hex_digit(name[1]);
-}
-
-// Names in `dir` except "." and "..". With `lenient`, an entry that is not a directory or has
-// vanished lists as empty (strays inside the shard tree are not errors).
-Result<std::vector<std::string>> list_dir(const std::string& dir, bool lenient = false) {
-  std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), &::closedir);
-  if (!d) {
-    if (lenient && (errno == ENOTDIR || errno == ENOENT)) return std::vector<std::string>{};
-    return errno_error("opendir", dir, errno);
-  }
-  std::vector<std::string> names;
-  errno = 0;
-  while (dirent* e = ::readdir(d.get())) {
-    std::string_view name(e->d_name);
-    if (name != "." && name != "..") names.emplace_back(name);
-    errno = 0;
-  }
-  if (errno != 0) return errno_error("readdir", dir, errno);
-  return names;
 }
 
 // Creates ROOT/tmp/w-<random> exclusively and takes its flock, so no concurrent open() removes
@@ -267,31 +233,22 @@ class FsBlobWriter final : public BlobWriter {
     if (::fsync(fd_.get()) != 0) return errno_error("fsync", tmp_path_, errno);
     if (::fchmod(fd_.get(), kBlobMode) != 0) return errno_error("fchmod", tmp_path_, errno);
     ARCA_TRY(fd_.close());
-    bool created1 = false, created2 = false;
+    const std::string shard = layout::shard_dir(root_, key);
+    bool created = false;
     const bool known = shards_->known(key);
-    if (!known) ARCA_TRY(make_shards(key, created1, created2));
+    if (!known) ARCA_TRY(fs::ensure_dir(shard, created));
     int rename_errno = 0;
-    Status placed = place(final_path(root_, key), rename_errno);
-    if (!placed && known && rename_errno == ENOENT) {  // a known shard vanished: make it again
-      shards_->forget(key);
-      ARCA_TRY(make_shards(key, created1, created2));
-      placed = place(final_path(root_, key), rename_errno);
+    Status placed = place(layout::blob_path(root_, key), rename_errno);
+    if (!placed && known && rename_errno == ENOENT) {  // a known shard was removed: make it again
+      shards_->set(key, false);
+      ARCA_TRY(fs::ensure_dir(shard, created));
+      placed = place(layout::blob_path(root_, key), rename_errno);
     }
     ARCA_TRY(placed);
     // After this point the blob is visible; an error below means "maybe not durable yet".
-    ARCA_TRY(fs::fsync_dir(shard2(root_, key)));
-    if (created2) ARCA_TRY(fs::fsync_dir(shard1(root_, key)));
-    if (created1) ARCA_TRY(fs::fsync_dir(root_ + "/sha256"));
-    shards_->remember(key);
-    return {};
-  }
-
-  Status make_shards(const std::string& key, bool& created1, bool& created2) {
-    bool c1 = false, c2 = false;
-    ARCA_TRY(fs::ensure_dir(shard1(root_, key), c1));
-    ARCA_TRY(fs::ensure_dir(shard2(root_, key), c2));
-    created1 = created1 || c1;
-    created2 = created2 || c2;
+    ARCA_TRY(fs::fsync_dir(shard));
+    if (created) ARCA_TRY(fs::fsync_dir(root_ + "/sha256"));
+    shards_->set(key, true);
     return {};
   }
 
@@ -381,14 +338,14 @@ Result<std::unique_ptr<FsBlobStore>> FsBlobStore::open(const std::string& root_d
 
   std::unique_ptr<FsBlobStore> store(new FsBlobStore(root_str));
   bool created = false;
-  ARCA_TRY(fs::ensure_dir(root_str + "/sha256", created));
+  ARCA_TRY(layout::prepare(root_str));
   ARCA_TRY(fs::ensure_dir(store->tmp_dir(), created));
   ARCA_TRY(store->remove_stale_temps());
   return store;
 }
 
 Status FsBlobStore::remove_stale_temps() {
-  ARCA_ASSIGN_OR_RETURN(std::vector<std::string> names, list_dir(tmp_dir()));
+  ARCA_ASSIGN_OR_RETURN(std::vector<std::string> names, layout::list_dir(tmp_dir()));
   for (const std::string& name : names) {
     std::string path = tmp_dir() + "/" + name;
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
@@ -411,7 +368,7 @@ FsBlobStore::FsBlobStore(std::string root)
 FsBlobStore::~FsBlobStore() = default;
 
 std::string FsBlobStore::blob_path(const std::string& sha256) const {
-  return final_path(root_, sha256);
+  return layout::blob_path(root_, sha256);
 }
 
 void FsBlobStore::set_prefetched_temps(size_t n) {
@@ -498,31 +455,9 @@ Status FsBlobStore::remove(const std::string& sha256) {
     return errno_error("unlink", path, errno);
   }
   // Shard directories stay: removing them would race a concurrent commit into the same shard.
-  return fs::fsync_dir(shard2(root_, sha256));
+  return fs::fsync_dir(layout::shard_dir(root_, sha256));
 }
 
-Result<std::vector<std::string>> FsBlobStore::list() {
-  std::vector<std::string> keys;
-  const std::string base = root_ + "/sha256";
-  ARCA_ASSIGN_OR_RETURN(std::vector<std::string> level1, list_dir(base));
-  for (const std::string& a : level1) {
-    if (!is_shard_name(a)) continue;
-    ARCA_ASSIGN_OR_RETURN(std::vector<std::string> level2, list_dir(base + "/" + a, true));
-    for (const std::string& b : level2) {
-      if (!is_shard_name(b)) continue;
-      ARCA_ASSIGN_OR_RETURN(std::vector<std::string> files,
-                            list_dir(base + "/" + a + "/" + b, true));
-      for (std::string& name : files) {
-        // Only well-formed keys in their own shard: strays (editor backups, misplaced files) are
-        // not blobs.
-        if (is_valid_blob_key(name) && name.compare(0, 2, a) == 0 && name.compare(2, 2, b) == 0) {
-          keys.push_back(std::move(name));
-        }
-      }
-    }
-  }
-  std::sort(keys.begin(), keys.end());
-  return keys;
-}
+Result<std::vector<std::string>> FsBlobStore::list() { return layout::list(root_); }
 
 }  // namespace arca::blob

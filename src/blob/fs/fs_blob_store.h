@@ -1,25 +1,23 @@
 #pragma once
 // FsBlobStore: the BlobStore on a local filesystem (the embedded default).
 //
-// Layout under the root directory:
-//   ROOT/sha256/ab/cd/abcd...    one read-only file per blob (mode 0440), two levels of sharding
-//                                by the first four hex digits of the key
+// Layout under the root directory (layout.h):
+//   ROOT/sha256/ab/abcd...       one read-only file per blob (mode 0440), in one of 256 shard
+//                                directories by the first two hex digits of the key
+//   ROOT/layout                  which layout this is (an older two-level tree is moved at open)
 //   ROOT/tmp/w-<random>          writers' temp files; same filesystem, so rename() is atomic
 //
 // A writer streams into an O_EXCL temp file (mode 0600) while computing MD5, SHA-1, SHA-256 and
 // SHA-512 in the same pass. commit() verifies the expectations, fsyncs the file, renames it into
-// place without replacing an existing blob (dedup) and fsyncs the shard directory (and its parents
-// when it created them). Shard directories are never removed, so a commit cannot race a cleanup.
+// place without replacing an existing blob (dedup) and fsyncs the shard directory (and
+// ROOT/sha256 when it made the shard). Shards the store made or found are remembered, so a commit
+// into one makes no directory. Shard directories are never removed, so a commit cannot race a
+// cleanup; if one vanishes anyway (a rename fails with ENOENT), the commit makes it again.
 //
 // Each writer holds an exclusive flock() on its temp file. open() removes temp files nobody holds
 // (left by a crash), so several stores, in one process or several, may share a root.
 //
-// Shard directories the store has made durable (or found existing) are remembered in memory, so
-// a commit into a known shard skips its two mkdir calls; only the fsync of the shard that gets
-// the new entry remains. Shards are never removed; if one vanishes anyway (a rename fails with
-// ENOENT), the store forgets it and creates it again.
-//
-// Thread safety: as BlobStore; the only mutable state is that set of known shards (atomics) and
+// Thread safety: as BlobStore; the only mutable state is the set of known shards (atomics) and
 // the set of blobs local_path() found in place (a mutex).
 // Errors: as BlobStore, plus kInvalidArgument for a key that is not 64 lowercase hex characters
 // and for a read offset past the end; kUnavailable for any failing system call.
@@ -72,8 +70,7 @@ class FsBlobStore final : public BlobStore {
   Status remove_stale_temps();
 
   const std::string root_;
-  // The shard directories known to exist durably; shared with writers, which may outlive the
-  // store.
+  // Shards known to exist durably; shared with writers, which may outlive the store.
   std::shared_ptr<KnownShards> shards_;
   std::unique_ptr<KnownBlobs> blobs_;  // keys local_path() found in place
   std::unique_ptr<TempPool> temps_;    // set_prefetched_temps()

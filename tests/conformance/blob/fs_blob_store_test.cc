@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -104,9 +105,9 @@ TEST_F(FsBlobStoreTest, OpenFailsOnAFileOrEmptyPath) {
   EXPECT_EQ(empty.error().code, Code::kInvalidArgument);
 }
 
-TEST_F(FsBlobStoreTest, BlobLivesAtTwoLevelShardedPath) {
+TEST_F(FsBlobStoreTest, BlobLivesInItsShard) {
   ASSERT_TRUE(put_blob(store(), "abc"));
-  const std::string expected = store_->root() + "/sha256/ba/78/" + kAbcSha256;
+  const std::string expected = store_->root() + "/sha256/ba/" + kAbcSha256;
   EXPECT_EQ(store_->blob_path(kAbcSha256), expected);
   EXPECT_EQ(store().local_path(kAbcSha256), expected);
   std::ifstream in(expected, std::ios::binary);
@@ -126,7 +127,7 @@ TEST_F(FsBlobStoreTest, FilePermissions) {
   ASSERT_TRUE((*w)->commit());
   EXPECT_EQ(mode_of(store_->blob_path(kAbcSha256)), 0440u) << "blobs are read-only";
   for (const std::string& d :
-       {store_->root() + "/sha256/ba", store_->root() + "/sha256/ba/78", store_->tmp_dir()}) {
+       {store_->root() + "/sha256", store_->root() + "/sha256/ba", store_->tmp_dir()}) {
     EXPECT_EQ(mode_of(d) & 0007u, 0u) << d << " must not be accessible to others";
   }
 }
@@ -222,7 +223,7 @@ TEST_F(FsBlobStoreTest, DedupKeepsTheFirstFile) {
   ASSERT_EQ(::stat(store_->blob_path(kAbcSha256).c_str(), &after), 0);
   EXPECT_EQ(before.st_ino, after.st_ino);
   EXPECT_EQ(temp_count(), 0u);
-  EXPECT_EQ(count_entries(store_->root() + "/sha256/ba/78"), 1u);
+  EXPECT_EQ(count_entries(store_->root() + "/sha256/ba"), 1u);
 }
 
 TEST_F(FsBlobStoreTest, DamagedBlobIsReplacedByAVerifiedCommit) {
@@ -240,9 +241,12 @@ TEST_F(FsBlobStoreTest, ListIgnoresStrayEntries) {
   ASSERT_TRUE(put_blob(store(), "abc"));
   const std::string base = store_->root() + "/sha256";
   stdfs::create_directories(base + "/zz/zz");
-  touch(base + "/ff");  // a file where a shard dir would be
-  touch(base + "/ba/78/" + std::string(kAbcSha256) + ".swp");
-  touch(base + "/ba/78/" + std::string(64, 'b'));  // valid key, wrong shard
+  stdfs::remove(base + "/fe");
+  touch(base + "/fe");  // a file where a shard dir would be
+  touch(base + "/ba/" + std::string(kAbcSha256) + ".swp");
+  touch(base + "/ba/" + std::string(64, 'b'));  // valid key, wrong shard
+  stdfs::create_directories(base + "/ba/78");
+  touch(base + "/ba/78/" + std::string(64, 'c'));  // not at a blob's place
   touch(base + "/ba/x1");
   auto keys = store().list();
   ASSERT_TRUE(keys) << keys.error().message;
@@ -277,15 +281,65 @@ TEST_F(FsBlobStoreTest, ReaderOutlivesRemoveAndWriterOutlivesStore) {
   EXPECT_TRUE(store().stat(kAbcSha256));
 }
 
-TEST_F(FsBlobStoreTest, AKnownShardThatVanishedIsMadeAgain) {
-  ASSERT_TRUE(put_blob(store(), "abc"));  // the store now knows shard ba/78
+TEST_F(FsBlobStoreTest, OneShardLevelAndALayoutRecord) {
+  ASSERT_TRUE(put_blob(store(), "abc"));
+  ASSERT_TRUE(put_blob(store(), "abd"));
+  std::vector<std::string> shards;
+  for (const auto& e : stdfs::directory_iterator(store_->root() + "/sha256")) {
+    EXPECT_TRUE(e.is_directory()) << e.path();
+    shards.push_back(e.path().filename().string());
+    for (const auto& f : stdfs::directory_iterator(e.path())) EXPECT_TRUE(f.is_regular_file());
+  }
+  std::sort(shards.begin(), shards.end());
+  const std::string abd = crypto::digest_hex(crypto::Algo::kSha256, "abd");
+  std::vector<std::string> want{"ba", abd.substr(0, 2)};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(shards, want);
+  EXPECT_TRUE(stdfs::is_regular_file(store_->root() + "/layout"));
+}
+
+TEST_F(FsBlobStoreTest, AShardThatVanishedIsMadeAgain) {
+  ASSERT_TRUE(put_blob(store(), "abc"));
   ASSERT_TRUE(store().remove(kAbcSha256));
   stdfs::remove_all(store_->root() + "/sha256/ba");  // shards are never removed, except by hand
   ASSERT_TRUE(put_blob(store(), "abc"));
   EXPECT_TRUE(store().stat(kAbcSha256));
   EXPECT_TRUE(stdfs::is_regular_file(store_->blob_path(kAbcSha256)));
-  EXPECT_EQ(mode_of(store_->root() + "/sha256/ba/78") & 0007u, 0u);
+  EXPECT_EQ(mode_of(store_->root() + "/sha256/ba") & 0007u, 0u);
   EXPECT_EQ(temp_count(), 0u);
+}
+
+// A store written by the two-level layout (ROOT/sha256/ab/cd/<key>, no ROOT/layout) is moved into
+// shards at open; a blob present in both places (a move cut short) is kept once.
+TEST_F(FsBlobStoreTest, OpenMovesATwoLevelTreeIntoShards) {
+  ASSERT_TRUE(put_blob(store(), "abc"));
+  ASSERT_TRUE(put_blob(store(), "hello"));
+  const std::string base = store_->root() + "/sha256";
+  const std::string hello = crypto::digest_hex(crypto::Algo::kSha256, "hello");
+  store_.reset();
+  for (const std::string& key : {std::string(kAbcSha256), hello}) {
+    const std::string old_dir = base + "/" + key.substr(0, 2) + "/" + key.substr(2, 2);
+    stdfs::create_directories(old_dir);
+    stdfs::rename(base + "/" + key.substr(0, 2) + "/" + key, old_dir + "/" + key);
+  }
+  stdfs::copy_file(base + "/ba/78/" + kAbcSha256, base + "/ba/" + kAbcSha256);  // in both places
+  touch(base + "/2c/f2/notes.txt");  // a stray keeps its directory
+  stdfs::remove(root_ + "/layout");
+  reopen();
+  auto keys = store().list();
+  ASSERT_TRUE(keys) << keys.error().message;
+  std::vector<std::string> want{kAbcSha256, hello};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(*keys, want);
+  EXPECT_FALSE(stdfs::exists(base + "/ba/78"));
+  EXPECT_TRUE(stdfs::exists(base + "/2c/f2/notes.txt"));
+  EXPECT_FALSE(stdfs::exists(base + "/2c/f2/" + hello));
+  for (auto [key, content] : {std::pair{hello, "hello"}, std::pair{std::string(kAbcSha256), "abc"}}) {
+    auto back = read_blob(store(), key);
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(*back, content);
+  }
+  EXPECT_TRUE(stdfs::is_regular_file(root_ + "/layout"));
 }
 
 TEST_F(FsBlobStoreTest, LocalPathRemembersBlobsUntilRemoved) {
