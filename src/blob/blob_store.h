@@ -31,9 +31,14 @@ struct BlobInfo {
   std::string md5, sha1, sha512;
 };
 
+// What commit() checks before anything is visible. Digests are lowercase hex; the writer computes
+// them anyway, so a caller that knows one (an npm integrity, an upstream's published SHA-1)
+// passes it here instead of hashing the bytes a second time.
 struct CommitExpectations {
-  std::optional<std::string> sha256;  // lowercase hex
+  std::optional<std::string> sha256;
   std::optional<uint64_t> size;
+  std::optional<std::string> sha1;
+  std::optional<std::string> sha512;
 };
 
 class BlobWriter {

@@ -8,8 +8,6 @@
 #include <cstring>
 #include <thread>
 
-#include "util/crypto.h"
-
 namespace arca::upstream {
 
 namespace {
@@ -37,29 +35,6 @@ Status write_all(int fd, std::string_view data, uint64_t offset) {
   }
   return {};
 }
-
-// The digests a request expects, hashed as bytes arrive.
-struct Verifier {
-  std::optional<crypto::Hasher> sha512, sha1, sha256;
-  explicit Verifier(const ObjectRequest& r) {
-    if (!r.sha512.empty()) sha512.emplace(crypto::Algo::kSha512);
-    if (!r.sha1.empty()) sha1.emplace(crypto::Algo::kSha1);
-    if (!r.sha256.empty()) sha256.emplace(crypto::Algo::kSha256);
-  }
-  void update(std::string_view chunk) {
-    for (auto* h : {&sha512, &sha1, &sha256})
-      if (*h) (*h)->update(chunk);
-  }
-  Status check(const ObjectRequest& r) {
-    std::pair<std::optional<crypto::Hasher>*, const std::string*> checks[] = {
-        {&sha512, &r.sha512}, {&sha1, &r.sha1}, {&sha256, &r.sha256}};
-    for (auto [h, expected] : checks)
-      if (*h && (*h)->finish_hex() != *expected)
-        return invalid_argument("the upstream content of " + r.url +
-                                " does not match its published integrity");
-    return {};
-  }
-};
 
 }  // namespace
 
@@ -244,7 +219,6 @@ Result<blob::BlobInfo> ObjectFetcher::transfer(const Connection& connection,
                                                const ObjectRequest& request,
                                                const CommitHook& on_commit, Transfer& t) {
   ARCA_ASSIGN_OR_RETURN(std::unique_ptr<blob::BlobWriter> writer, blobs_.begin_write());
-  Verifier verify(request);
   int status = 0;
   uint64_t offset = 0;
   std::optional<Error> sink_error;
@@ -277,7 +251,6 @@ Result<blob::BlobInfo> ObjectFetcher::transfer(const Connection& connection,
       sink_error = st.error();
       return false;
     }
-    verify.update(chunk);
     offset += chunk.size();
     t.appended(chunk.size());
     return true;
@@ -305,10 +278,22 @@ Result<blob::BlobInfo> ObjectFetcher::transfer(const Connection& connection,
                        " of " + std::to_string(*got->head.content_length) + " bytes of " +
                        request.url);
   }
-  ARCA_TRY(verify.check(request));
-  ARCA_ASSIGN_OR_RETURN(blob::BlobInfo info, writer->commit({}));
-  ARCA_TRY(on_commit(info));
-  return info;
+  // The blob writer hashes every byte anyway: it checks the published digests before the blob
+  // becomes visible.
+  auto digest = [](const std::string& hex) {
+    return hex.empty() ? std::nullopt : std::optional<std::string>(hex);
+  };
+  auto info = writer->commit({.sha256 = digest(request.sha256),
+                              .size = offset,
+                              .sha1 = digest(request.sha1),
+                              .sha512 = digest(request.sha512)});
+  if (!info && info.error().code == Code::kInvalidArgument)
+    return invalid_argument("the upstream content of " + request.url +
+                            " does not match its published integrity (" + info.error().message +
+                            ")");
+  if (!info) return info.error();
+  ARCA_TRY(on_commit(*info));
+  return *info;
 }
 
 }  // namespace arca::upstream

@@ -221,9 +221,14 @@ class FsBlobWriter final : public BlobWriter {
       return invalid_argument("blob size mismatch: expected " + std::to_string(*expect.size) +
                               " bytes, received " + std::to_string(info.size));
     }
-    if (expect.sha256 && *expect.sha256 != info.sha256) {
-      return invalid_argument("blob sha256 mismatch: expected " + expect.sha256->substr(0, 80) +
-                              ", received " + info.sha256);
+    const std::pair<const std::optional<std::string>*, const std::string*> digests[] = {
+        {&expect.sha256, &info.sha256}, {&expect.sha1, &info.sha1}, {&expect.sha512, &info.sha512}};
+    const char* names[] = {"sha256", "sha1", "sha512"};
+    for (size_t i = 0; i < 3; ++i) {
+      auto [want, got] = digests[i];
+      if (*want && **want != *got)
+        return invalid_argument(std::string("blob ") + names[i] + " mismatch: expected " +
+                                (*want)->substr(0, 130) + ", received " + *got);
     }
     return {};
   }

@@ -159,6 +159,21 @@ TEST_P(BlobStoreConformance, Sha256MismatchLeavesNothingVisible) {
   EXPECT_TRUE(keys(store()).empty());
 }
 
+TEST_P(BlobStoreConformance, Sha1AndSha512AreCheckedBeforeAnythingIsVisible) {
+  auto ok = put_blob(store(), "abc", 1,
+                     {.sha1 = std::string(kAbcSha1), .sha512 = std::string(kAbcSha512)});
+  ASSERT_TRUE(ok) << ok.error().message;
+  ASSERT_TRUE(store().remove(kAbcSha256));
+  for (CommitExpectations bad : {CommitExpectations{.sha1 = std::string(kAbcMd5)},
+                                 CommitExpectations{.sha512 = std::string(kAbcSha1)}}) {
+    auto info = put_blob(store(), "abc", 2, bad);
+    ASSERT_FALSE(info);
+    EXPECT_EQ(info.error().code, Code::kInvalidArgument) << info.error().message;
+    EXPECT_ERROR_CODE(store().stat(kAbcSha256), Code::kNotFound);
+    EXPECT_TRUE(keys(store()).empty());
+  }
+}
+
 TEST_P(BlobStoreConformance, SizeMismatchLeavesNothingVisible) {
   auto info = put_blob(store(), "abc", 2, {.sha256 = std::string(kAbcSha256), .size = 4});
   ASSERT_FALSE(info);
