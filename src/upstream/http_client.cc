@@ -77,6 +77,7 @@ Status configure(CURL* easy, const ClientOptions& options, const FetchRequest& r
   // Raw bytes: callers hash exactly what the upstream sent (no Accept-Encoding is sent either).
   set(CURLOPT_HTTP_CONTENT_DECODING, 0L);
   set(CURLOPT_ERRORBUFFER, error_buffer);
+  set(CURLOPT_BUFFERSIZE, options.receive_buffer_bytes);
   if (rc != CURLE_OK)
     return internal_error(std::string("curl_easy_setopt: ") + curl_easy_strerror(rc));
   return {};

@@ -61,6 +61,9 @@ struct ClientOptions {
   int max_redirects = 5;
   std::string proxy;
   std::string user_agent = "arca";
+  // libcurl's receive buffer: the largest piece a sink's on_data gets. Larger pieces mean fewer
+  // callbacks, spool writes and wake-ups per byte on big artifacts (libcurl's default is 16 KiB).
+  long receive_buffer_bytes = 128 * 1024;
 };
 
 struct FetchRequest {

@@ -81,7 +81,7 @@ TEST(HttpClient, StreamsTheBodyInBoundedChunksAfterOneHead) {
   EXPECT_FALSE(rec.data_before_head);
   EXPECT_EQ(rec.body, body);
   EXPECT_GT(rec.chunks.size(), 1u);
-  for (const auto& c : rec.chunks) EXPECT_LE(c.size(), size_t(CURL_MAX_WRITE_SIZE));
+  for (const auto& c : rec.chunks) EXPECT_LE(c.size(), size_t(ClientOptions{}.receive_buffer_bytes));
   EXPECT_EQ(r->body_bytes, body.size());
   EXPECT_EQ(r->attempts, 1);
   EXPECT_EQ(r->head.status, 200);
