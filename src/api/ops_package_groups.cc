@@ -18,10 +18,10 @@ json::object group_json(const core::ControlPlane& cp, const core::GroupView& v) 
                    {"effectiveMode", r.effective_mode},
                    {"repositoriesCount", int64_t(r.repositories_count)}};
     if (r.inherited_from)
-      o["inheritedFrom"] = reference(
-          core::package_group_arn(cp.region(), v.group.domain_owner, v.group.domain_name,
-                                  *r.inherited_from),
-          *r.inherited_from);
+      o["inheritedFrom"] =
+          reference(core::package_group_arn(cp.region(), v.group.domain_owner, v.group.domain_name,
+                                            *r.inherited_from),
+                    *r.inherited_from);
     restrictions[type] = std::move(o);
   }
   json::object g{{"arn", v.arn},
@@ -92,14 +92,25 @@ Result<std::vector<std::pair<std::string, std::string>>> allowed_list(const json
 
 }  // namespace
 
-OpResult create_package_group(OpContext& c) {
-  ARCA_ASSIGN_OR_RETURN(core::DomainInput d, domain_of(c));
+// The body CreatePackageGroup and UpdatePackageGroup share.
+struct GroupBody {
+  std::string pattern;
+  std::optional<std::string> description, contact;
+};
+
+Result<GroupBody> group_body(const OpContext& c) {
   ARCA_ASSIGN_OR_RETURN(auto pattern, c.body_string("packageGroup"));
   if (!pattern) return core::missing_field("packageGroup");
   ARCA_ASSIGN_OR_RETURN(auto description, c.body_string("description"));
   ARCA_ASSIGN_OR_RETURN(auto contact, c.body_string("contactInfo"));
+  return GroupBody{std::move(*pattern), std::move(description), std::move(contact)};
+}
+
+OpResult create_package_group(OpContext& c) {
+  ARCA_ASSIGN_OR_RETURN(core::DomainInput d, domain_of(c));
+  ARCA_ASSIGN_OR_RETURN(GroupBody b, group_body(c));
   ARCA_ASSIGN_OR_RETURN(core::GroupView v,
-                        c.groups.create(c.caller, d, *pattern, description, contact));
+                        c.groups.create(c.caller, d, b.pattern, b.description, b.contact));
   if (c.body.contains("tags")) {
     ARCA_ASSIGN_OR_RETURN(auto tags, c.body_tags("tags"));
     ARCA_TRY(c.control.tag_resource(c.caller, v.arn, tags));
@@ -116,12 +127,9 @@ OpResult describe_package_group(OpContext& c) {
 
 OpResult update_package_group(OpContext& c) {
   ARCA_ASSIGN_OR_RETURN(core::DomainInput d, domain_of(c));
-  ARCA_ASSIGN_OR_RETURN(auto pattern, c.body_string("packageGroup"));
-  if (!pattern) return core::missing_field("packageGroup");
-  ARCA_ASSIGN_OR_RETURN(auto description, c.body_string("description"));
-  ARCA_ASSIGN_OR_RETURN(auto contact, c.body_string("contactInfo"));
+  ARCA_ASSIGN_OR_RETURN(GroupBody b, group_body(c));
   ARCA_ASSIGN_OR_RETURN(core::GroupView v,
-                        c.groups.update(c.caller, d, *pattern, description, contact));
+                        c.groups.update(c.caller, d, b.pattern, b.description, b.contact));
   return json::object{{"packageGroup", group_json(c.control, v)}};
 }
 
@@ -191,12 +199,11 @@ OpResult list_associated_packages(OpContext& c) {
   auto preview = c.query("preview");
   if (preview && *preview != "true" && *preview != "false")
     return invalid_argument("preview must be true or false");
-  ARCA_ASSIGN_OR_RETURN(
-      auto page, c.groups.associated_packages(c.caller, d, pattern, preview == "true", p));
+  ARCA_ASSIGN_OR_RETURN(auto page,
+                        c.groups.associated_packages(c.caller, d, pattern, preview == "true", p));
   return page_json(page, "packages", [](const core::AssociatedPackage& a) {
-    json::object o{{"format", a.key.format},
-                   {"package", a.key.name},
-                   {"associationType", a.association}};
+    json::object o{
+        {"format", a.key.format}, {"package", a.key.name}, {"associationType", a.association}};
     if (!a.key.namespace_.empty()) o["namespace"] = a.key.namespace_;
     return o;
   });

@@ -34,10 +34,6 @@ NamespaceRule namespace_rule(std::string_view format) {
   return NamespaceRule::kForbidden;
 }
 
-// Normalization as make_package_key applies it (core/names.h).
-std::string lower(std::string_view s) { return ascii_lower(s); }
-std::string pep503(std::string_view s) { return pep503_normalize(s); }
-
 // Decodes the UTF-8 code point at s[i], advancing i; nullopt for malformed, overlong or
 // surrogate encodings.
 std::optional<char32_t> next_code_point(std::string_view s, size_t& i) {
@@ -232,9 +228,9 @@ std::string check_namespace(const Pattern& p) {
         return "npm scopes are written without '@' ('" + ns.substr(1) + "', not '" + ns + "')";
       break;
   }
-  if (f == "swift" && lower(ns) != ns)
-    return "swift namespaces must be written normalized (lowercase): '" + lower(ns) + "', not '" +
-           ns + "'";
+  if (f == "swift" && ascii_lower(ns) != ns)
+    return "swift namespaces must be written normalized (lowercase): '" + ascii_lower(ns) +
+           "', not '" + ns + "'";
   return {};
 }
 
@@ -244,10 +240,10 @@ std::string check_name(const Pattern& p) {
   std::string normalized = p.name;
   const char* rule = nullptr;
   if (p.format == "pypi") {
-    normalized = pep503(p.name);
+    normalized = pep503_normalize(p.name);
     rule = "PEP 503";
   } else if (p.format == "nuget" || p.format == "swift") {
-    normalized = lower(p.name);
+    normalized = ascii_lower(p.name);
     rule = "lowercase";
   }
   if (normalized == p.name) return {};

@@ -14,23 +14,14 @@
 #include <string_view>
 #include <vector>
 
-#include "auth/key_cache.h"
-#include "auth/keyring.h"
-#include "auth/token.h"
-#include "blob/fs/fs_blob_store.h"
-#include "config/config.h"
-#include "core/control_plane.h"
 #include "core/package_groups/package_groups.h"
-#include "core/packages.h"
 #include "core/pull_through.h"
 #include "events/metrics.h"
 #include "store/group_types.h"
-#include "store/sqlite/sqlite_metadata_store.h"
+#include "unit/core/core_fixture.h"
 
 namespace arca::core {
 namespace {
-
-namespace fs = std::filesystem;
 
 constexpr char kAllow[] = "ALLOW";
 constexpr char kBlock[] = "BLOCK";
@@ -38,26 +29,16 @@ constexpr char kAsr[] = "ALLOW_SPECIFIC_REPOSITORIES";
 
 // Repositories: R = "repo" (the one a client calls: external connection public:npmjs, upstream
 // "up"), "up" and "other" (listed in allow-lists that must not name R).
-class OriginPrecedenceBase : public ::testing::Test {
+class OriginPrecedenceBase : public testing::CoreFixture {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/arca_origin_precedence_XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
     config_.external_connections["public:npmjs"] = "http://127.0.0.1:9/";
-    store_ = std::move(store::SqliteMetadataStore::open((dir_ / "arca.db").string()).value());
-    blobs_ = std::move(blob::FsBlobStore::open((dir_ / "blobs").string()).value());
-    keyring_ = std::make_unique<auth::Keyring>(auth::Keyring::from_key(std::string(32, 'k')));
-    keys_ = std::make_unique<auth::KeyCache>(*store_, *keyring_);
-    tokens_ = std::make_unique<auth::TokenService>(*keyring_, *keys_);
-    control_ = std::make_unique<ControlPlane>(*store_, config_, *tokens_);
-    packages_ = std::make_unique<Packages>(*store_, *blobs_, *control_);
+    set_up("arca_origin_precedence");
     groups_ = std::make_unique<PackageGroups>(*store_, *control_, 1000);
     packages_->set_origin_policy(groups_.get());
     groups_->on_change([this] { packages_->invalidate_caches(); });
     pull_ = std::make_unique<PullThroughServices>(config_, *store_, *blobs_, *packages_, registry_,
                                                   dir_.string());
-    ASSERT_TRUE(control_->create_domain(caller_, "dom", "", {}));
     ASSERT_TRUE(control_->create_repository(caller_, {{}, "dom", "up"}, "", {}, {}));
     ASSERT_TRUE(control_->create_repository(caller_, {{}, "dom", "other"}, "", {}, {}));
     ASSERT_TRUE(control_->create_repository(caller_, {{}, "dom", "repo"}, "", {"up"}, {}));
@@ -67,10 +48,8 @@ class OriginPrecedenceBase : public ::testing::Test {
   }
   void TearDown() override {
     pull_.reset();
-    fs::remove_all(dir_);
+    CoreFixture::TearDown();
   }
-
-  store::RepositoryRef repo(const char* name = "repo") { return {caller_.account_id, "dom", name}; }
 
   void create_group(const std::string& pattern) {
     auto g = groups_->create(caller_, {{}, "dom"}, pattern, std::nullopt, std::nullopt);
@@ -93,13 +72,9 @@ class OriginPrecedenceBase : public ::testing::Test {
   }
 
   Result<store::PackageVersion> publish(const store::PackageKey& key, const std::string& version) {
-    auto w = std::move(packages_->begin_blob().value());
-    EXPECT_TRUE(w->write("bytes of " + key.name + "@" + version));
-    auto info = w->commit().value();
     NewVersion nv;
     nv.version.version = version;
-    nv.version.assets.push_back(
-        store::Asset{"pkg.tgz", info.sha256, info.size, info.md5, info.sha1, info.sha512});
+    nv.version.assets.push_back(put_blob("bytes of " + key.name + "@" + version));
     nv.dist_tags["latest"] = version;
     return packages_->publish(repo(), key, nv);
   }
@@ -125,16 +100,6 @@ class OriginPrecedenceBase : public ::testing::Test {
     return true;
   }
 
-  fs::path dir_;
-  config::Config config_;
-  auth::Principal caller_{"111122223333", "admin", "AKIAEXAMPLE"};
-  std::unique_ptr<store::MetadataStore> store_;
-  std::unique_ptr<blob::FsBlobStore> blobs_;
-  std::unique_ptr<auth::Keyring> keyring_;
-  std::unique_ptr<auth::KeyCache> keys_;
-  std::unique_ptr<auth::TokenService> tokens_;
-  std::unique_ptr<ControlPlane> control_;
-  std::unique_ptr<Packages> packages_;
   std::unique_ptr<PackageGroups> groups_;
   events::Registry registry_;
   std::unique_ptr<PullThroughServices> pull_;

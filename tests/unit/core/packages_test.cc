@@ -4,46 +4,19 @@
 
 #include <filesystem>
 
-#include "auth/key_cache.h"
-#include "auth/keyring.h"
-#include "auth/token.h"
-#include "blob/fs/fs_blob_store.h"
-#include "store/sqlite/sqlite_metadata_store.h"
+#include "unit/core/core_fixture.h"
 
 namespace arca::core {
 namespace {
 
 namespace fs = std::filesystem;
 
-// A control plane and package service over a temp SQLite store and filesystem blob store.
-class PackagesTest : public ::testing::Test {
+class PackagesTest : public testing::CoreFixture {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("arca-pkg-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    store_ = std::move(store::SqliteMetadataStore::open((dir_ / "arca.db").string()).value());
-    blobs_ = std::move(blob::FsBlobStore::open((dir_ / "blobs").string()).value());
-    keyring_ = std::make_unique<auth::Keyring>(auth::Keyring::from_key(std::string(32, 'k')));
-    keys_ = std::make_unique<auth::KeyCache>(*store_, *keyring_);
-    tokens_ = std::make_unique<auth::TokenService>(*keyring_, *keys_);
-    control_ = std::make_unique<ControlPlane>(*store_, config_, *tokens_);
-    packages_ = std::make_unique<Packages>(*store_, *blobs_, *control_);
-    ASSERT_TRUE(control_->create_domain(caller_, "dom", "", {}));
+    set_up("arca-pkg");
     for (const char* r : {"repo", "other"})
       ASSERT_TRUE(control_->create_repository(caller_, {{}, "dom", r}, "", {}, {}));
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  store::RepositoryRef repo(const char* name = "repo") { return {caller_.account_id, "dom", name}; }
-
-  store::Asset put_blob(const std::string& bytes) {
-    auto w = std::move(packages_->begin_blob().value());
-    EXPECT_TRUE(w->write(bytes));
-    auto info = w->commit().value();
-    return store::Asset{"pkg.tgz", info.sha256, info.size, info.md5, info.sha1, info.sha512};
   }
 
   Result<store::PackageVersion> publish(const std::string& version, const std::string& bytes) {
@@ -56,16 +29,6 @@ class PackagesTest : public ::testing::Test {
 
   PackageInput input(const char* r = "repo") { return {{{}, "dom", r}, "npm", "", "pkg"}; }
 
-  fs::path dir_;
-  config::Config config_;
-  auth::Principal caller_{"111122223333", "admin", "AKIAEXAMPLE"};
-  std::unique_ptr<store::MetadataStore> store_;
-  std::unique_ptr<blob::FsBlobStore> blobs_;
-  std::unique_ptr<auth::Keyring> keyring_;
-  std::unique_ptr<auth::KeyCache> keys_;
-  std::unique_ptr<auth::TokenService> tokens_;
-  std::unique_ptr<ControlPlane> control_;
-  std::unique_ptr<Packages> packages_;
   store::PackageKey key_{"npm", "", "pkg"};
 };
 

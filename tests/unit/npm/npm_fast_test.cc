@@ -6,16 +6,9 @@
 #include <filesystem>
 
 #include "auth/access_keys.h"
-#include "auth/key_cache.h"
-#include "auth/keyring.h"
-#include "auth/token.h"
-#include "blob/fs/fs_blob_store.h"
-#include "config/config.h"
-#include "core/control_plane.h"
-#include "core/pull_through.h"
 #include "formats/endpoint.h"
 #include "formats/npm/npm_format.h"
-#include "store/sqlite/sqlite_metadata_store.h"
+#include "unit/npm/npm_fixture.h"
 #include "unit/npm/npm_test_support.h"
 #include "util/clock.h"
 #include "util/crypto.h"
@@ -25,32 +18,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kAccount = "111122223333";
-const std::string kPrefix = std::string("/npm/d/dom-") + kAccount + "/repo/";
+using testing::kAccount;
+using testing::kPrefix;
 
-class NpmFastPathTest : public ::testing::Test {
+class NpmFastPathTest : public testing::NpmFixture {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/npm_fast_test_XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    store_ = std::move(store::SqliteMetadataStore::open(dir_ + "/meta.db").value());
-    blobs_ = std::move(blob::FsBlobStore::open(dir_ + "/blobs").value());
-    keyring_ = std::make_unique<auth::Keyring>(auth::Keyring::from_key(std::string(32, 'k')));
-    keys_ = std::make_unique<auth::KeyCache>(*store_, *keyring_);
-    tokens_ = std::make_unique<auth::TokenService>(*keyring_, *keys_);
-    control_ = std::make_unique<core::ControlPlane>(*store_, config_, *tokens_);
-    packages_ = std::make_unique<core::Packages>(*store_, *blobs_, *control_);
-    ASSERT_TRUE(store_->create_account({kAccount, "acct", 0}));
-    auto key = auth::create_access_key(*store_, *keyring_, kAccount, "alice");
-    ASSERT_TRUE(key);
-    ASSERT_TRUE(keys_->reload());
-    caller_ = auth::Principal{kAccount, "alice", key->key.id};
-    ASSERT_TRUE(control_->create_domain(caller_, "dom", "", {}));
-    ASSERT_TRUE(control_->create_repository(caller_, {kAccount, "dom", "repo"}, "", {}, {}));
-    pull_ = std::make_unique<core::PullThroughServices>(config_, *store_, *blobs_, *packages_,
-                                                        registry_, dir_);
-    npm_ = std::make_unique<NpmFormat>(*packages_, pull_->pull);
+    set_up("npm_fast_test", [this] {
+      auto key = auth::create_access_key(*store_, *keyring_, kAccount, "alice");
+      ASSERT_TRUE(key);
+      ASSERT_TRUE(keys_->reload());
+      caller_ = auth::Principal{kAccount, "alice", key->key.id};
+    });
     core::Packages& pk = *packages_;
     endpoints_ = std::make_unique<PackageEndpoints>(
         *tokens_,
@@ -64,7 +43,6 @@ class NpmFastPathTest : public ::testing::Test {
     endpoints_->add_format("npm", *npm_);
     token_ = tokens_->issue(caller_, kAccount, "dom", now_epoch_seconds() + 3600);
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   http::Request request(const std::string& method, const std::string& target,
                         std::vector<std::pair<std::string, std::string>> headers = {},
@@ -109,20 +87,7 @@ class NpmFastPathTest : public ::testing::Test {
     }
   }
 
-  std::string dir_;
-  config::Config config_;
-  auth::Principal caller_;
   std::string token_;
-  std::unique_ptr<store::SqliteMetadataStore> store_;
-  std::unique_ptr<blob::FsBlobStore> blobs_;
-  std::unique_ptr<auth::Keyring> keyring_;
-  std::unique_ptr<auth::KeyCache> keys_;
-  std::unique_ptr<auth::TokenService> tokens_;
-  std::unique_ptr<core::ControlPlane> control_;
-  std::unique_ptr<core::Packages> packages_;
-  events::Registry registry_;
-  std::unique_ptr<core::PullThroughServices> pull_;
-  std::unique_ptr<NpmFormat> npm_;
   std::unique_ptr<PackageEndpoints> endpoints_;
 };
 

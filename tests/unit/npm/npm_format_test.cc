@@ -1,5 +1,4 @@
 #include "formats/npm/npm_format.h"
-#include "core/pull_through.h"
 
 #include <gtest/gtest.h>
 
@@ -8,14 +7,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "auth/key_cache.h"
-#include "auth/keyring.h"
-#include "auth/token.h"
-#include "blob/fs/fs_blob_store.h"
-#include "config/config.h"
-#include "core/control_plane.h"
+#include "core/pull_through.h"
 #include "formats/npm/packument.h"
-#include "store/sqlite/sqlite_metadata_store.h"
+#include "unit/npm/npm_fixture.h"
 #include "unit/npm/npm_test_support.h"
 
 namespace arca::formats::npm {
@@ -24,32 +18,13 @@ namespace {
 namespace json = boost::json;
 namespace fs = std::filesystem;
 
-constexpr const char* kAccount = "111122223333";
-const std::string kPrefix = std::string("/npm/d/dom-") + kAccount + "/repo/";
+using testing::kAccount;
+using testing::kPrefix;
 const std::string kUrl = "http://127.0.0.1:9/npm/d/dom-111122223333/repo/";
 
-// One NpmFormat over a real SQLite store and filesystem blob store in a temp dir.
-class NpmFormatTest : public ::testing::Test {
+class NpmFormatTest : public testing::NpmFixture {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/npm_format_test_XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    store_ = std::move(store::SqliteMetadataStore::open(dir_ + "/meta.db").value());
-    blobs_ = std::move(blob::FsBlobStore::open(dir_ + "/blobs").value());
-    keyring_ = std::make_unique<auth::Keyring>(auth::Keyring::from_key(std::string(32, 'k')));
-    keys_ = std::make_unique<auth::KeyCache>(*store_, *keyring_);
-    tokens_ = std::make_unique<auth::TokenService>(*keyring_, *keys_);
-    control_ = std::make_unique<core::ControlPlane>(*store_, config_, *tokens_);
-    packages_ = std::make_unique<core::Packages>(*store_, *blobs_, *control_);
-    ASSERT_TRUE(store_->create_account({kAccount, "acct", 0}));
-    ASSERT_TRUE(control_->create_domain(caller_, "dom", "", {}));
-    ASSERT_TRUE(control_->create_repository(caller_, {kAccount, "dom", "repo"}, "", {}, {}));
-    pull_ = std::make_unique<core::PullThroughServices>(config_, *store_, *blobs_, *packages_,
-                                                        registry_, dir_);
-    npm_ = std::make_unique<NpmFormat>(*packages_, pull_->pull);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  void SetUp() override { set_up("npm_format_test"); }
 
   http::Response call(const std::string& method, const std::string& target,
                       const std::string& body = "",
@@ -106,20 +81,6 @@ class NpmFormatTest : public ::testing::Test {
   }
   static json::object obj(const http::Response& r) { return json::parse(body(r)).as_object(); }
   size_t blob_count() { return blobs_->list().value().size(); }
-
-  std::string dir_;
-  config::Config config_;
-  auth::Principal caller_{kAccount, "alice", "AKIAAAAAAAAAAAAAAAA1"};
-  std::unique_ptr<store::SqliteMetadataStore> store_;
-  std::unique_ptr<blob::FsBlobStore> blobs_;
-  std::unique_ptr<auth::Keyring> keyring_;
-  std::unique_ptr<auth::KeyCache> keys_;
-  std::unique_ptr<auth::TokenService> tokens_;
-  std::unique_ptr<core::ControlPlane> control_;
-  std::unique_ptr<core::Packages> packages_;
-  events::Registry registry_;
-  std::unique_ptr<core::PullThroughServices> pull_;
-  std::unique_ptr<NpmFormat> npm_;
 };
 
 TEST_F(NpmFormatTest, PublishThenReadPackumentAndTarball) {
