@@ -9,6 +9,7 @@
 set -euo pipefail
 
 BENCH_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$BENCH_SRC/helpers.sh"
 REPO_ROOT=$(cd "$BENCH_SRC/.." && pwd)
 ARCA=${ARCA:-$REPO_ROOT/build/arca}
 TOKEN_BENCH=${TOKEN_BENCH:-$REPO_ROOT/build/token_bench}
@@ -21,8 +22,6 @@ WRK_THREADS=${WRK_THREADS:-2}
 WRK_DURATION=${WRK_DURATION:-15s}
 WRK_REPEATS=${WRK_REPEATS:-2}
 WRK_CONNS_LIST=${WRK_CONNS_LIST:-"16 64"}
-
-need() { command -v "$1" >/dev/null || { echo "missing tool: $1" >&2; exit 2; }; }
 
 # start_arca DATA_DIR LOG_PREFIX [CONFIG_FILE]
 # Starts `arca serve` on a free loopback port; stdout -> LOG_PREFIX.out, stderr (access log)
@@ -55,11 +54,4 @@ stop_arca() {
     wait "$ARCA_PID" 2>/dev/null || true
   fi
   ARCA_PID=
-}
-
-# machine_note: one line describing load, for the results
-machine_note() {
-  local cc
-  cc=$(pgrep -c cc1plus || true)
-  echo "$(date -u +%FT%TZ) nproc=$(nproc) load=$(cut -d' ' -f1-3 /proc/loadavg) cc1plus=${cc:-0}"
 }

@@ -170,48 +170,14 @@ fi
 # ---------- 5. nginx on a static mirror (of Verdaccio, as in the team baseline)
 step "static mirror + nginx"
 NGX=$BENCH_DIR/nginx; STATIC_ROOT=$BENCH_DIR/static
-mkdir -p "$NGX/tmp"
 REGISTRY=$VERD_URL STATIC_URL=$STATIC_URL TOKEN=$VERD_TOKEN STATIC_ROOT=$STATIC_ROOT python3 "$NPM_BENCH_SRC/mirror_static.py"
 chmod -R a+rX "$STATIC_ROOT"
-cat > "$NGX/nginx.conf" <<CONF
-worker_processes ${NGINX_WORKERS:-auto};
-daemon off;
-pid $NGX/nginx.pid;
-error_log $NGX/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $NGX/tmp/body;
-  proxy_temp_path $NGX/tmp/proxy;
-  fastcgi_temp_path $NGX/tmp/fastcgi;
-  uwsgi_temp_path $NGX/tmp/uwsgi;
-  scgi_temp_path $NGX/tmp/scgi;
-  sendfile on;
-  tcp_nopush on;
-  tcp_nodelay on;
-  keepalive_timeout 65;
-  keepalive_requests 1000000;
-  open_file_cache max=10000 inactive=60s;
-  types { application/json json; application/octet-stream tgz; }
-  default_type application/octet-stream;
-  gzip on;
-  gzip_comp_level 6;
-  gzip_min_length 1024;
-  gzip_types application/json;
-  map \$http_accept \$packument {
-    "~application/vnd\\.npm\\.install-v1\\+json" abbrev.json;
+# npm's abbreviated Accept gets the abbreviated document, as a registry would answer it
+start_static_nginx "$NGX" "$NGINX_PORT" "$STATIC_ROOT" 'try_files $uri $uri/$packument =404;' \
+  '  map $http_accept $packument {
+    "~application/vnd\.npm\.install-v1\+json" abbrev.json;
     default index.json;
-  }
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    root $STATIC_ROOT;
-    location / { try_files \$uri \$uri/\$packument =404; }
-  }
-}
-CONF
-nginx -p "$NGX" -c "$NGX/nginx.conf" -e "$NGX/error.log" > "$NGX/stdout.log" 2>&1 < /dev/null &
-NGINX_PID=$!
-wait_http "$STATIC_URL/" 10 || { echo "nginx did not start" >&2; cat "$NGX/stdout.log" "$NGX/error.log" >&2; exit 1; }
+  }'
 echo "nginx pid $NGINX_PID on $STATIC_URL"
 
 # ---------- 6. wrk

@@ -34,7 +34,6 @@ REPO_ROOT=$(cd "$UP_SRC/../.." && pwd)
 ARCA=${ARCA:-$REPO_ROOT/build/arca}
 BENCH_DIR=${BENCH_DIR:-/tmp/arcabench-upstream}
 RESULTS_DIR=${RESULTS_DIR:-$BENCH_DIR/results}
-SAMPLER=$UP_SRC/../sample_proc.py
 N_SMALL=${N_SMALL:-15}
 N_BIG=${N_BIG:-3}
 SMALL_BYTES=${SMALL_BYTES:-10240}
@@ -52,38 +51,16 @@ KEEP=${KEEP:-0}
 PERF=${PERF:-0}
 export BENCH_DIR RESULTS_DIR
 
-need() { command -v "$1" >/dev/null || { echo "missing tool: $1" >&2; exit 2; }; }
+source "$UP_SRC/../helpers.sh"
 for t in nginx wrk curl python3; do need "$t"; done
 [[ ${PERF:-0} == 1 ]] && need perf
 python3 -c 'import boto3' || { echo "missing python module boto3" >&2; exit 2; }
 [[ -x $ARCA ]] || { echo "no server binary at $ARCA (set ARCA=...)" >&2; exit 2; }
 case $BENCH_DIR in /tmp/?*) ;; *) echo "BENCH_DIR must be under /tmp" >&2; exit 2;; esac
 
-note() { echo "$(date -u +%FT%TZ) load=$(cut -d' ' -f1-3 /proc/loadavg) cc1plus=$(pgrep -c cc1plus || true)"; }
 T_START=$(date +%s)
-step() { echo "=== $1 (+$(( $(date +%s) - T_START )) s) $(note)" | tee -a "$RESULTS_DIR/machine.txt"; }
+step() { echo "=== $1 (+$(( $(date +%s) - T_START )) s) $(machine_note)" | tee -a "$RESULTS_DIR/machine.txt"; }
 
-free_port() {
-  python3 -c 'import socket
-while True:
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close()
-    if p >= 10000: print(p); break'
-}
-wait_http() {
-  local url=$1 secs=${2:-20} i
-  for i in $(seq 1 $((secs * 10))); do
-    curl -s -o /dev/null --max-time 1 "$url" && return 0
-    sleep 0.1
-  done
-  return 1
-}
-SAMPLER_PID=
-start_sampler() {  # PID OUT INTERVAL: sample until stop_sampler; waits until sampling has begun
-  local i; rm -f "$2" "$2.ready"
-  python3 "$SAMPLER" "$1" "$2" "$3" & SAMPLER_PID=$!
-  for i in $(seq 1 200); do [[ -f $2.ready ]] && return 0; sleep 0.01; done
-}
-stop_sampler() { kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=; }
 
 # ---------- 0. wait for the other benchmark (the machine has 2 cores)
 waited=0
@@ -102,7 +79,7 @@ STATIC_ROOT=$BENCH_DIR/static NGX=$BENCH_DIR/nginx AD=$BENCH_DIR/arca
 NGINX_PID= ARCA_PID=
 cleanup() {
   set +e
-  [[ -n $SAMPLER_PID ]] && stop_sampler
+  stop_sampler
   [[ -n ${PERF_PID:-} ]] && kill -INT "$PERF_PID" 2>/dev/null
   [[ -n $NGINX_PID ]] && kill -QUIT "$NGINX_PID" 2>/dev/null
   [[ -n $ARCA_PID ]] && kill -TERM "$ARCA_PID" 2>/dev/null
@@ -136,42 +113,7 @@ step "upstream files"
 python3 "$UP_SRC/make_upstream.py" "$STATIC_ROOT" "$STATIC_URL/" \
   "small:$SMALL_BYTES:$N_SMALL" "mid:$MID_BYTES:$N_SMALL" "big:$BIG_BYTES:$N_BIG" > "$RESULTS_DIR/upstream_files.jsonl"
 chmod -R a+rX "$STATIC_ROOT"
-mkdir -p "$NGX/tmp"
-cat > "$NGX/nginx.conf" <<CONF
-worker_processes ${NGINX_WORKERS:-auto};
-daemon off;
-pid $NGX/nginx.pid;
-error_log $NGX/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $NGX/tmp/body;
-  proxy_temp_path $NGX/tmp/proxy;
-  fastcgi_temp_path $NGX/tmp/fastcgi;
-  uwsgi_temp_path $NGX/tmp/uwsgi;
-  scgi_temp_path $NGX/tmp/scgi;
-  sendfile on;
-  tcp_nopush on;
-  tcp_nodelay on;
-  keepalive_timeout 65;
-  keepalive_requests 1000000;
-  open_file_cache max=10000 inactive=60s;
-  types { application/json json; application/octet-stream tgz; }
-  default_type application/octet-stream;
-  gzip on;
-  gzip_comp_level 6;
-  gzip_min_length 1024;
-  gzip_types application/json;
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    root $STATIC_ROOT;
-    location / { try_files \$uri \$uri/index.json =404; }
-  }
-}
-CONF
-nginx -p "$NGX" -c "$NGX/nginx.conf" -e "$NGX/error.log" > "$NGX/stdout.log" 2>&1 < /dev/null &
-NGINX_PID=$!
-wait_http "$STATIC_URL/" 10 || { echo "nginx did not start" >&2; cat "$NGX/stdout.log" "$NGX/error.log" >&2; exit 1; }
+start_static_nginx "$NGX" "$NGINX_PORT" "$STATIC_ROOT" 'try_files $uri $uri/index.json =404;'
 echo "nginx pid $NGINX_PID on $STATIC_URL (static upstream)"
 
 # ---------- 2. Arca
@@ -286,19 +228,7 @@ for name in $WRK_CASES; do
   python3 "$UP_SRC/publish_local.py" "$LOCAL" "$TOKEN" "$STATIC_ROOT/$(tgz "$name" 1.0.0)" "$name" 1.0.0
   get local "$name" 1.0.0 "$LOCAL$(tgz "$name" 1.0.0)" auth
 done
-LUA=$BENCH_DIR/wrk_report.lua
-cat > "$LUA" <<'LUAEOF'
--- wrk done() hook: one JSON line with exact figures (latency in microseconds).
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'WRKJSON {"requests":%d,"duration_us":%d,"bytes":%d,' ..
-    '"errors":%d,"p50":%d,"p99":%d,"lat_mean":%.1f}\n',
-    summary.requests, summary.duration, summary.bytes,
-    e.connect + e.read + e.write + e.status + e.timeout,
-    latency:percentile(50), latency:percentile(99), latency.mean))
-end
-LUAEOF
+LUA=$BENCH_HELPERS_DIR/wrk_report.lua  # one JSON line per run (WRKJSON)
 WTSV=$RESULTS_DIR/wrk.tsv
 printf 'label\tcase\trep\trps\tMiB_s\tp50_ms\tp99_ms\terrors\trequests\tcpu_s\tmax_rss_mb\tload1\tcc1plus\n' > "$WTSV"
 mkdir -p "$RESULTS_DIR/wrk"
@@ -317,7 +247,7 @@ j = next(json.loads(l.split(" ", 1)[1]) for l in open(raw) if l.startswith("WRKJ
 p = json.load(open(samp))
 s = j["duration_us"] / 1e6
 print("\t".join([label, case, rep, "%.1f" % (j["requests"] / s), "%.1f" % (j["bytes"] / s / 2**20),
-                 "%.2f" % (j["p50"] / 1000), "%.2f" % (j["p99"] / 1000), str(j["errors"]),
+                 "%.2f" % (j["p50"] / 1000), "%.2f" % (j["p99"] / 1000), str(sum(j[k] for k in ("err_connect", "err_read", "err_write", "err_status", "err_timeout"))),
                  str(j["requests"]), str(p["cpu_s"]), str(p["max_rss_mb"]), load0, cc0]))
 PY
   tail -1 "$WTSV" | tr '\t' ' '
