@@ -11,7 +11,7 @@
 #   3. Verdaccio (from $VERD_HOME, default .tools/; no uplinks; $VERD_TOKENS default jwt) and Arca
 #      (`arca serve --config` with `[server] access_log = false`, domain bench, repository npm,
 #      token from GetAuthorizationToken) started; the corpus loaded into both (publish_corpus.py)
-#   4. publish rate: publish_raw.py (raw PUT, same body as npm): 400 versions on 1 connection,
+#   4. publish rate (each set after `sync` and 2 s of quiet): publish_raw.py (raw PUT, same body as npm): 400 versions on 1 connection,
 #      400 on 4 connections, 500 versions into one package; then CLI_VERS (20) `npm publish`
 #   5. nginx on a static mirror of Verdaccio's packuments and tarballs (mirror_static.py)
 #   6. wrk: for each repetition, case and server (nginx, Arca, Verdaccio in turn) one wrk_case.sh run;
@@ -157,6 +157,9 @@ raw() {  # raw LABEL REG TOKEN PID SET
   stop_sampler
 }
 for set in $RAW_SETS; do
+  # Each set starts on a quiet disk: the corpus load (and the set before) leave writeback that
+  # would otherwise land in this set's fsyncs.
+  sync; sleep 2
   step "raw publish $set"
   raw verdaccio "$VERD_URL" "$VERD_TOKEN" "$VERD_PID" "$set"
   raw arca "$ARCA_REG" "$ARCA_TOKEN" "$ARCA_PID" "$set"
