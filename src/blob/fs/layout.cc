@@ -41,6 +41,7 @@ Status migrate_subshard(const std::string& shard, const std::string& a, const st
       continue;  // a stray stays where it is (and keeps the directory)
     const std::string from = old_dir + "/" + name, to = shard + "/" + name;
     if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) continue;
+    if (errno == ENOENT) continue;  // another process sharing the root moved it first
     if (errno != EEXIST) return fs::errno_error("move blob to", to, errno);
     if (::unlink(from.c_str()) != 0 && errno != ENOENT) return fs::errno_error("unlink", from, errno);
   }
@@ -70,7 +71,11 @@ Status write_layout_file(const std::string& root) {
   ARCA_TRY(fs::write_all(fd.get(), kLayoutText, tmp));
   if (::fsync(fd.get()) != 0) return fs::errno_error("fsync", tmp, errno);
   ARCA_TRY(fd.close());
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return fs::errno_error("rename to", path, errno);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    // Another process sharing the root wrote the same record first.
+    if (errno != ENOENT || ::access(path.c_str(), F_OK) != 0)
+      return fs::errno_error("rename to", path, errno);
+  }
   return fs::fsync_dir(root);
 }
 
