@@ -20,7 +20,8 @@ PullThrough::PullThrough(store::MetadataStore& store, Packages& packages,
       metrics_(metrics) {}
 
 Result<std::vector<ChainEntry>> PullThrough::chain(const store::RepositoryRef& repo,
-                                                   const store::PackageKey& key) {
+                                                   const store::PackageKey& key,
+                                                   const std::string* only_version) {
   ARCA_ASSIGN_OR_RETURN(std::vector<SearchStep> steps, search_order(store_, repo));
   // Retention into the calling repository from its upstreams is one decision (§6.6).
   ARCA_ASSIGN_OR_RETURN(GroupDecision internal,
@@ -30,7 +31,9 @@ Result<std::vector<ChainEntry>> PullThrough::chain(const store::RepositoryRef& r
     ChainEntry e;
     e.step = steps[i];
     if (e.step.depth > 0 && !internal.allowed) break;
-    if (auto snap = packages_.read(e.step.repository, key)) {
+    auto snap = only_version ? store_.get_package_versions(e.step.repository, key, {*only_version})
+                             : packages_.read(e.step.repository, key);
+    if (snap) {
       e.snapshot = std::move(*snap);
     } else if (snap.error().code != Code::kNotFound) {
       return snap.error();
@@ -58,7 +61,8 @@ Result<ResolvedAsset> PullThrough::asset(const store::RepositoryRef& repo,
   } else if (local.error().code != Code::kNotFound) {
     return local.error();
   }
-  ARCA_ASSIGN_OR_RETURN(std::vector<ChainEntry> entries, chain(repo, key));
+  // Only `version` is loaded at each step: a miss does not grow with the versions cached so far.
+  ARCA_ASSIGN_OR_RETURN(std::vector<ChainEntry> entries, chain(repo, key, &version));
   std::optional<Error> failure;
   for (const ChainEntry& e : entries) {
     if (e.snapshot) {
@@ -106,8 +110,8 @@ Result<ResolvedAsset> PullThrough::ingest(const store::RepositoryRef& repo,
     if (!(repo == owner_repo)) ARCA_TRY(packages_.retain(repo, key, v));
     return {};
   };
-  std::string flight = connection.name + '\n' + found.request.url + '\n' +
-                       repo.domain_owner + '/' + repo.domain_name + '/' + repo.repository;
+  std::string flight = connection.name + '\n' + found.request.url + '\n' + repo.domain_owner + '/' +
+                       repo.domain_name + '/' + repo.repository;
   ARCA_ASSIGN_OR_RETURN(std::shared_ptr<upstream::Transfer> transfer,
                         fetcher_.fetch(connection, flight, std::move(found.request), on_commit));
   ARCA_ASSIGN_OR_RETURN(std::optional<uint64_t> length, transfer->wait_started());

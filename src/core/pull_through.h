@@ -61,9 +61,11 @@ class PullThrough {
               upstream::ObjectFetcher& fetcher, upstream::CacheMetrics& metrics);
 
   // The repositories a request for `key` in `repo` looks through, in search order, pruned by
-  // origin controls. The first entry is `repo` itself.
+  // origin controls. The first entry is `repo` itself. With `only_version`, each entry's snapshot
+  // holds just that version (if present) instead of every version: what a download needs.
   Result<std::vector<ChainEntry>> chain(const store::RepositoryRef& repo,
-                                        const store::PackageKey& key);
+                                        const store::PackageKey& key,
+                                        const std::string* only_version = nullptr);
 
   // An external connection's document through the metadata cache.
   Result<upstream::DocumentLookup> document(const upstream::Connection& connection,

@@ -46,6 +46,15 @@ Result<MutationOutcome> MetadataStore::mutate_versions(const RepositoryRef& repo
       });
 }
 
+Result<PackageSnapshot> MetadataStore::get_package_versions(
+    const RepositoryRef& repo, const PackageKey& key, const std::vector<std::string>& versions) {
+  ARCA_ASSIGN_OR_RETURN(PackageSnapshot snapshot, get_package(repo, key));
+  std::erase_if(snapshot.versions, [&](const PackageVersion& v) {
+    return std::find(versions.begin(), versions.end(), v.version) == versions.end();
+  });
+  return snapshot;
+}
+
 Result<bool> MetadataStore::has_version(const RepositoryRef& repo, const PackageKey& key,
                                         const std::string& version) {
   auto snapshot = get_package(repo, key);

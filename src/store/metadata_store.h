@@ -125,6 +125,12 @@ class MetadataStore {
   // dependencies and licenses keep the order they were written in. Every string and
   // format_metadata round-trip byte for byte (NULs, any encoding).
   virtual Result<PackageSnapshot> get_package(const RepositoryRef& repo, const PackageKey& key) = 0;
+  // get_package for a reader that needs only `versions`: the package with its dist-tags and only
+  // those of `versions` that exist (errors as get_package). Meant to cost one indexed lookup per
+  // named version, whatever the package's size; the default implementation loads the package.
+  virtual Result<PackageSnapshot> get_package_versions(const RepositoryRef& repo,
+                                                       const PackageKey& key,
+                                                       const std::vector<std::string>& versions);
   // Whether the package has a version named `version` (byte for byte), in any status: false
   // when the package does not exist; kNotFound (resource_type "repository") when the repository
   // is missing. Meant to cost one indexed lookup, not a package load; the default implementation

@@ -85,6 +85,8 @@ class SqliteMetadataStore final : public MetadataStore {
   Status remove_tags(const std::string& arn, const std::vector<std::string>& keys) override;
 
   Result<PackageSnapshot> get_package(const RepositoryRef& repo, const PackageKey& key) override;
+  Result<PackageSnapshot> get_package_versions(const RepositoryRef& repo, const PackageKey& key,
+                                               const std::vector<std::string>& versions) override;
   Result<bool> has_version(const RepositoryRef& repo, const PackageKey& key,
                            const std::string& version) override;
   Result<std::vector<Package>> list_packages(const RepositoryRef& repo, const PackageFilter& filter,

@@ -1,5 +1,6 @@
 // SqliteMetadataStore: point lookups of package data that need no package load.
 #include "store/sqlite/sqlite_metadata_store.h"
+#include "store/sqlite/sqlite_package_rows.h"
 #include "store/sqlite/sqlite_rows.h"
 
 namespace arca::store {
@@ -23,6 +24,17 @@ Result<bool> SqliteMetadataStore::has_version(const RepositoryRef& repo, const P
     if (!row)
       return sqlite::repository_not_found(repo.domain_owner, repo.domain_name, repo.repository);
     return q.integer(0) != 0;
+  });
+}
+
+Result<PackageSnapshot> SqliteMetadataStore::get_package_versions(
+    const RepositoryRef& repo, const PackageKey& key, const std::vector<std::string>& versions) {
+  return read([&](Connection& conn) -> Result<PackageSnapshot> {
+    ARCA_ASSIGN_OR_RETURN(int64_t repository_id, sqlite::require_repository_id(conn, repo));
+    ARCA_ASSIGN_OR_RETURN(auto stored,
+                          sqlite::load_package_versions(conn, repository_id, key, versions));
+    if (!stored) return sqlite::package_not_found(repo, key);
+    return std::move(stored->snapshot);
   });
 }
 

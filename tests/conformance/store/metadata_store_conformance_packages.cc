@@ -7,62 +7,12 @@
 #include <thread>
 
 #include "conformance/store/metadata_store_conformance.h"
+#include "conformance/store/package_helpers.h"
 
 namespace arca::store::conformance {
 namespace {
 
 using namespace std::string_literals;
-
-constexpr char kOwner[] = "111111111111";
-
-std::string sha(char c) { return std::string(64, c); }
-
-Asset make_asset(const std::string& name, const std::string& sha256, uint64_t size) {
-  return Asset{
-      name, sha256, size, std::string(32, 'm'), std::string(40, 's'), std::string(128, 'x')};
-}
-
-PackageVersion make_version(const std::string& version, std::vector<Asset> assets = {}) {
-  PackageVersion v;
-  v.version = version;
-  v.display_name = "@scope/pkg";
-  v.status = "Published";
-  v.revision = "rev-" + version;
-  v.published_time = 1700000200.25;
-  v.entry_repository = "r";
-  v.assets = std::move(assets);
-  return v;
-}
-
-PackageKey npm_key(const std::string& name = "pkg", const std::string& ns = "scope") {
-  return PackageKey{"npm", ns, name};
-}
-
-// A mutator that ignores the snapshot and returns `m`.
-MetadataStore::PackageMutator set(PackageMutation m) {
-  return [m = std::move(m)](const std::optional<PackageSnapshot>&) -> Result<PackageMutation> {
-    return m;
-  };
-}
-
-PackageMutation create(std::vector<PackageVersion> versions = {}) {
-  PackageMutation m;
-  m.origin = OriginRestrictions{};
-  m.upsert_versions = std::move(versions);
-  return m;
-}
-
-std::vector<std::string> versions_of(const PackageSnapshot& s) {
-  std::vector<std::string> out;
-  for (const auto& v : s.versions) out.push_back(v.version);
-  return out;
-}
-
-std::vector<std::string> names_of(const std::vector<Package>& packages) {
-  std::vector<std::string> out;
-  for (const auto& p : packages) out.push_back(p.key.namespace_ + "/" + p.key.name);
-  return out;
-}
 
 TEST_P(MetadataStoreConformance, PackagesOnMissingRepositoryAreNotFound) {
   ARCA_ASSERT_OK(store().create_domain(make_domain(kOwner, "d"), 10));
@@ -637,47 +587,6 @@ TEST_P(MetadataStoreConformance, FiveHundredVersionSnapshotIsQuick) {
       "commit) %.2f ms (best of %d)\n",
       GetParam().name.c_str(), kVersions, read_ms, mutate_ms, kRounds);
   EXPECT_LT(read_ms, 500.0);  // generous for slow CI; a few ms expected
-}
-
-TEST_P(MetadataStoreConformance, HasVersionAnswersForOneVersionInAnyStatus) {
-  ARCA_ASSERT_OK(store().create_domain(make_domain(kOwner, "d"), 10));
-  ARCA_ASSERT_OK(store().create_repository(make_repository(kOwner, "d", "r"), 10));
-  ARCA_ASSERT_OK(store().create_repository(make_repository(kOwner, "d", "r2"), 10));
-  const RepositoryRef repo{kOwner, "d", "r"};
-  PackageVersion archived = make_version("2.0.0");
-  archived.status = "Archived";
-  ARCA_ASSERT_OK(
-      store().mutate_package(repo, npm_key(), set(create({make_version("1.0.0"), archived}))));
-
-  auto has = [&](const RepositoryRef& r, const PackageKey& k, const std::string& v) {
-    auto result = store().has_version(r, k, v);
-    EXPECT_TRUE(result) << code_of(result);
-    return result && *result;
-  };
-  EXPECT_TRUE(has(repo, npm_key(), "1.0.0"));
-  EXPECT_TRUE(has(repo, npm_key(), "2.0.0"));  // whatever the status
-  EXPECT_FALSE(has(repo, npm_key(), "1.0.1"));
-  EXPECT_FALSE(has(repo, npm_key(), "1.0.0 "));  // byte for byte
-  EXPECT_FALSE(has(repo, npm_key("missing"), "1.0.0"));
-  EXPECT_FALSE(has(repo, npm_key("pkg", ""), "1.0.0"));  // the namespace is part of the key
-  EXPECT_FALSE(has(repo, PackageKey{"pypi", "scope", "pkg"}, "1.0.0"));
-  EXPECT_FALSE(has(RepositoryRef{kOwner, "d", "r2"}, npm_key(), "1.0.0"));
-
-  auto missing = store().has_version(RepositoryRef{kOwner, "d", "nope"}, npm_key(), "1.0.0");
-  ASSERT_FALSE(missing);
-  EXPECT_EQ(missing.error().code, Code::kNotFound);
-  EXPECT_EQ(missing.error().resource_type, "repository");
-
-  // Deleted versions and packages are gone.
-  PackageMutation drop;
-  drop.delete_versions = {"1.0.0"};
-  ARCA_ASSERT_OK(store().mutate_package(repo, npm_key(), set(drop)));
-  EXPECT_FALSE(has(repo, npm_key(), "1.0.0"));
-  EXPECT_TRUE(has(repo, npm_key(), "2.0.0"));
-  PackageMutation del;
-  del.delete_package = true;
-  ARCA_ASSERT_OK(store().mutate_package(repo, npm_key(), set(del)));
-  EXPECT_FALSE(has(repo, npm_key(), "2.0.0"));
 }
 
 TEST_P(MetadataStoreConformance, MutateVersionsSeesAndTouchesOnlyTheNamedVersions) {
