@@ -27,4 +27,11 @@ std::string pep503_normalize(std::string_view s) {
   return out;
 }
 
+NamespaceRule namespace_rule(std::string_view format) {
+  if (format == "maven" || format == "swift" || format == "generic")
+    return NamespaceRule::kRequired;
+  if (format == "npm") return NamespaceRule::kOptional;
+  return NamespaceRule::kForbidden;
+}
+
 }  // namespace arca::core

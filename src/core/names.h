@@ -11,4 +11,9 @@ std::string ascii_lower(std::string_view s);
 // PEP 503: lowercase, and runs of '.', '-', '_' become a single '-'.
 std::string pep503_normalize(std::string_view s);
 
+// §3: whether a format's packages carry a namespace (maven group, swift scope, generic
+// namespace: required; npm scope: optional; every other format: none).
+enum class NamespaceRule { kOptional, kRequired, kForbidden };
+NamespaceRule namespace_rule(std::string_view format);
+
 }  // namespace arca::core

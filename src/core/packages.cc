@@ -31,19 +31,6 @@ Status validate_identity_part(std::string_view field, std::string_view v) {
   return {};
 }
 
-// Normalization as make_package_key applies it (core/names.h).
-std::string lower(std::string_view s) { return ascii_lower(s); }
-std::string pep503(std::string_view s) { return pep503_normalize(s); }
-
-enum class NamespaceRule { kOptional, kRequired, kForbidden };
-
-NamespaceRule namespace_rule(std::string_view format) {
-  if (format == "maven" || format == "swift" || format == "generic")
-    return NamespaceRule::kRequired;
-  if (format == "npm") return NamespaceRule::kOptional;
-  return NamespaceRule::kForbidden;
-}
-
 }  // namespace
 
 const store::PackageVersion* find_version(const store::PackageSnapshot& snapshot,
@@ -69,11 +56,11 @@ Result<store::PackageKey> make_package_key(std::string_view format, std::string_
     return invalid_argument("A namespace must not be given for " + std::string(format) +
                             " packages");
   store::PackageKey key{std::string(format), std::string(ns), std::string(name)};
-  if (format == "pypi") key.name = pep503(name);
-  if (format == "nuget") key.name = lower(name);
+  if (format == "pypi") key.name = pep503_normalize(name);
+  if (format == "nuget") key.name = ascii_lower(name);
   if (format == "swift") {
-    key.namespace_ = lower(ns);
-    key.name = lower(name);
+    key.namespace_ = ascii_lower(ns);
+    key.name = ascii_lower(name);
   }
   return key;
 }
@@ -253,9 +240,8 @@ Error publish_blocked(const store::PackageKey& key, const store::RepositoryRef& 
   std::string name = key.format == "npm" && !key.namespace_.empty()
                          ? "@" + key.namespace_ + "/" + key.name
                          : package_display(key);
-  return Error{Code::kPermissionDenied, "Publishing " + name + " to repository " +
-                                            repo.repository + " is blocked by " + by + " (" +
-                                            setting + ")"};
+  return Error{Code::kPermissionDenied, "Publishing " + name + " to repository " + repo.repository +
+                                            " is blocked by " + by + " (" + setting + ")"};
 }
 }  // namespace
 
@@ -304,8 +290,7 @@ Result<store::MutationOutcome> Packages::commit_version(const store::RepositoryR
         store::PackageMutation m;
         if (!snap) m.origin = store::OriginRestrictions{"ALLOW", "BLOCK"};
         if (snap && snap->package.origin.publish == "BLOCK")
-          return publish_blocked(key, repo, "the package's origin configuration",
-                                 "publish=BLOCK");
+          return publish_blocked(key, repo, "the package's origin configuration", "publish=BLOCK");
         if (snap && find_version(*snap, v.version))
           return already_exists("package-version", v.version,
                                 "Version " + v.version + " of package " + package_display(key) +
@@ -423,8 +408,7 @@ Result<AssetHandle> Packages::downloadable_asset(const store::PackageSnapshot& s
 }
 
 Result<std::pair<const store::PackageVersion*, const store::Asset*>> Packages::find_downloadable(
-    const store::PackageSnapshot& snap, const std::string& version,
-    const std::string& asset_name) {
+    const store::PackageSnapshot& snap, const std::string& version, const std::string& asset_name) {
   const store::PackageVersion* v = find_version(snap, version);
   if (!v || !is_downloadable(v->status))
     return not_found("package-version", version, "Version " + version + " not found");

@@ -115,11 +115,16 @@ Status validate_arn(std::string_view field, std::string_view v) {
   return {};
 }
 
-Status validate_format(std::string_view field, std::string_view v) {
+bool is_package_format(std::string_view v) {
   static constexpr std::array<std::string_view, 8> kFormats = {"npm",     "pypi", "maven", "nuget",
                                                                "generic", "ruby", "swift", "cargo"};
   for (auto f : kFormats)
-    if (f == v) return {};
+    if (f == v) return true;
+  return false;
+}
+
+Status validate_format(std::string_view field, std::string_view v) {
+  if (is_package_format(v)) return {};
   return field_error(field, v,
                      "Member must satisfy enum value set: [npm, pypi, maven, nuget, generic, ruby, "
                      "swift, cargo]");

@@ -19,6 +19,8 @@ Status validate_description(std::string_view field, std::string_view v);  // <= 
 Status validate_tag_key(std::string_view field, std::string_view v);
 Status validate_tag_value(std::string_view field, std::string_view v);
 Status validate_arn(std::string_view field, std::string_view v);
+// One of the eight package formats (npm pypi maven nuget generic ruby swift cargo).
+bool is_package_format(std::string_view v);
 Status validate_format(std::string_view field, std::string_view v);  // npm pypi maven ...
 // maxResults 1..1000 (default applied by the caller when absent).
 Status validate_max_results(std::string_view field, int64_t v);

@@ -1,12 +1,12 @@
 #include "core/package_groups/pattern.h"
 
-#include <array>
 #include <cstdio>
 #include <optional>
 #include <tuple>
 #include <vector>
 
 #include "core/names.h"
+#include "core/validate.h"
 
 namespace arca::core::package_groups {
 namespace {
@@ -14,25 +14,6 @@ namespace {
 constexpr size_t kMinLength = 2;
 constexpr size_t kMaxLength = 520;
 constexpr size_t kMaxComponent = 255;  // §1.5: namespace and name are 1–255 characters
-
-constexpr std::array<std::string_view, 8> kFormats = {"npm",     "pypi", "maven", "nuget",
-                                                      "generic", "ruby", "swift", "cargo"};
-
-bool known_format(std::string_view f) {
-  for (auto k : kFormats)
-    if (k == f) return true;
-  return false;
-}
-
-// §3: which formats carry a namespace. Mirrors make_package_key in core/packages.cc.
-enum class NamespaceRule { kOptional, kRequired, kForbidden };
-
-NamespaceRule namespace_rule(std::string_view format) {
-  if (format == "maven" || format == "swift" || format == "generic")
-    return NamespaceRule::kRequired;
-  if (format == "npm") return NamespaceRule::kOptional;
-  return NamespaceRule::kForbidden;
-}
 
 // Decodes the UTF-8 code point at s[i], advancing i; nullopt for malformed, overlong or
 // surrogate encodings.
@@ -160,7 +141,7 @@ std::string parse_shape(std::string_view text, Pattern& p) {
     return std::string("'") + suffix + "' must follow a namespace or a name, not a format";
   }
   if (parts[0].empty()) return "the format component is empty";
-  if (!known_format(parts[0]))
+  if (!is_package_format(parts[0]))
     return "unknown package format '" + std::string(parts[0]) +
            "' (expected one of npm, pypi, maven, nuget, generic, ruby, swift, cargo)";
   p.format = std::string(parts[0]);
