@@ -6,19 +6,6 @@ namespace arca::store {
 
 using sqlite::Query;
 
-namespace {
-
-Result<size_t> count_domain_repositories(sqlite::Connection& conn, const std::string& owner,
-                                         const std::string& name) {
-  ARCA_ASSIGN_OR_RETURN(Query q, conn.query("SELECT count(*) FROM repositories "
-                                            "WHERE domain_owner = ? AND domain_name = ?"));
-  q.bind_all(owner, name);
-  ARCA_ASSIGN_OR_RETURN(bool row, q.step());
-  return row ? static_cast<size_t>(q.integer(0)) : 0;
-}
-
-}  // namespace
-
 Status SqliteMetadataStore::create_domain(const Domain& domain, size_t max_per_owner) {
   return write([&](Connection& conn) -> Status {
     const std::string exists_message =
@@ -75,7 +62,8 @@ Status SqliteMetadataStore::delete_domain(const std::string& owner, const std::s
   return write([&](Connection& conn) -> Status {
     ARCA_ASSIGN_OR_RETURN(auto found, sqlite::find_domain(conn, owner, name));
     if (!found) return sqlite::domain_not_found(owner, name);
-    ARCA_ASSIGN_OR_RETURN(size_t repositories, count_domain_repositories(conn, owner, name));
+    ARCA_ASSIGN_OR_RETURN(size_t repositories,
+                          sqlite::count_in_domain(conn, "repositories", owner, name));
     if (repositories > 0) {
       return failed_precondition("Domain " + name + " in account " + owner + " still contains " +
                                      std::to_string(repositories) +
@@ -93,7 +81,7 @@ Result<size_t> SqliteMetadataStore::count_repositories(const std::string& owner,
   return read([&](Connection& conn) -> Result<size_t> {
     ARCA_ASSIGN_OR_RETURN(auto found, sqlite::find_domain(conn, owner, domain));
     if (!found) return sqlite::domain_not_found(owner, domain);
-    return count_domain_repositories(conn, owner, domain);
+    return sqlite::count_in_domain(conn, "repositories", owner, domain);
   });
 }
 

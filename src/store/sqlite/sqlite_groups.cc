@@ -206,20 +206,9 @@ Status SqliteMetadataStore::create_package_group(const PackageGroup& g, size_t m
       ARCA_ASSIGN_OR_RETURN(bool row, q.step());
       if (row) return already_exists("package-group", g.pattern, exists_message);
     }
-    {
-      ARCA_ASSIGN_OR_RETURN(Query q, conn.query("SELECT count(*) FROM package_groups "
-                                                "WHERE domain_owner = ? AND domain_name = ?"));
-      q.bind_all(g.domain_owner, g.domain_name);
-      ARCA_ASSIGN_OR_RETURN(bool row, q.step());
-      int64_t count = row ? q.integer(0) : 0;
-      if (static_cast<uint64_t>(count) >= max_per_domain) {
-        return quota_exceeded("package-group", g.pattern,
-                              "Domain " + g.domain_name + " owned by account " + g.domain_owner +
-                                  " already has " + std::to_string(count) +
-                                  " package groups; the maximum is " +
-                                  std::to_string(max_per_domain));
-      }
-    }
+    ARCA_TRY(sqlite::check_domain_quota(conn, "package_groups", g.domain_owner, g.domain_name,
+                                        max_per_domain, "package-group", g.pattern,
+                                        "package groups"));
     std::array<std::string, kRestrictionColumns.size()> modes;
     for (size_t i = 0; i < modes.size(); ++i) {
       auto it = g.restrictions.find(std::string(kRestrictionColumns[i].type));

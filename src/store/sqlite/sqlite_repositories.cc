@@ -52,20 +52,8 @@ Status SqliteMetadataStore::create_repository(const Repository& repo, size_t max
     ARCA_ASSIGN_OR_RETURN(auto existing, sqlite::find_repository(conn, repo.domain_owner,
                                                                  repo.domain_name, repo.name));
     if (existing) return already_exists("repository", repo.name, repository_exists_message(repo));
-    {
-      ARCA_ASSIGN_OR_RETURN(Query q, conn.query("SELECT count(*) FROM repositories "
-                                                "WHERE domain_owner = ? AND domain_name = ?"));
-      q.bind_all(repo.domain_owner, repo.domain_name);
-      ARCA_ASSIGN_OR_RETURN(bool row, q.step());
-      int64_t count = row ? q.integer(0) : 0;
-      if (static_cast<uint64_t>(count) >= max_per_domain) {
-        return quota_exceeded("repository", repo.name,
-                              "Domain " + repo.domain_name + " owned by account " +
-                                  repo.domain_owner + " already has " + std::to_string(count) +
-                                  " repositories; the maximum is " +
-                                  std::to_string(max_per_domain));
-      }
-    }
+    ARCA_TRY(sqlite::check_domain_quota(conn, "repositories", repo.domain_owner, repo.domain_name,
+                                        max_per_domain, "repository", repo.name, "repositories"));
     auto inserted = conn.run(
         "INSERT INTO repositories (domain_owner, domain_name, name, administrator_account, "
         "description, created_time) VALUES (?, ?, ?, ?, ?, ?)",

@@ -134,6 +134,26 @@ Status replace_upstreams(Connection& conn, int64_t id, const Repository& repo,
   return {};
 }
 
+Result<size_t> count_in_domain(Connection& conn, const char* table, const std::string& owner,
+                               const std::string& domain) {
+  ARCA_ASSIGN_OR_RETURN(Query q, conn.query(std::string("SELECT count(*) FROM ") + table +
+                                            " WHERE domain_owner = ? AND domain_name = ?"));
+  q.bind_all(owner, domain);
+  ARCA_ASSIGN_OR_RETURN(bool row, q.step());
+  return row ? static_cast<size_t>(q.integer(0)) : 0;
+}
+
+Status check_domain_quota(Connection& conn, const char* table, const std::string& owner,
+                          const std::string& domain, size_t max, const std::string& resource_type,
+                          const std::string& resource_id, const char* plural) {
+  ARCA_ASSIGN_OR_RETURN(size_t count, count_in_domain(conn, table, owner, domain));
+  if (count < max) return {};
+  return quota_exceeded(resource_type, resource_id,
+                        "Domain " + domain + " owned by account " + owner + " already has " +
+                            std::to_string(count) + " " + plural + "; the maximum is " +
+                            std::to_string(max));
+}
+
 Status delete_tags_with_arn_suffix(Connection& conn, const std::string& suffix) {
   return conn.run(
       "DELETE FROM tags WHERE length(arn) >= length(?1) AND substr(arn, -length(?1)) = ?1", suffix);

@@ -52,6 +52,16 @@ Status load_repository_children(Connection& conn, int64_t id, Repository& repo);
 Status replace_upstreams(Connection& conn, int64_t id, const Repository& repo,
                          const std::vector<std::string>& names);
 
+// --- per-domain quotas ---
+// Rows of `table` (a constant name with domain_owner and domain_name columns) in the domain.
+Result<size_t> count_in_domain(Connection& conn, const char* table, const std::string& owner,
+                               const std::string& domain);
+// kQuotaExceeded for `resource_type` `resource_id` when the domain already holds `max` rows of
+// `table`; `plural` names them in the message ("repositories").
+Status check_domain_quota(Connection& conn, const char* table, const std::string& owner,
+                          const std::string& domain, size_t max, const std::string& resource_type,
+                          const std::string& resource_id, const char* plural);
+
 // --- tags ---
 // Removes the tags of every ARN ending exactly with `suffix` (e.g. ":OWNER:domain/NAME"), so a
 // resource's tags go with it whatever region its ARNs were built with.
