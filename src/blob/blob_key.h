@@ -10,10 +10,12 @@ namespace arca::blob {
 
 inline constexpr size_t kBlobKeyLength = 64;
 
+constexpr bool is_lower_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
+
 constexpr bool is_valid_blob_key(std::string_view key) {
   if (key.size() != kBlobKeyLength) return false;
   for (char c : key) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    if (!is_lower_hex(c)) return false;
   }
   return true;
 }

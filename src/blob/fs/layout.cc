@@ -20,9 +20,8 @@ constexpr char kLayoutFile[] = "/layout";
 constexpr char kLayoutText[] = "sha256/xx/<sha256>\n";
 constexpr char kHex[] = "0123456789abcdef";
 
-bool is_hex_digit(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
 bool is_shard_name(std::string_view name) {
-  return name.size() == 2 && is_hex_digit(name[0]) && is_hex_digit(name[1]);
+  return name.size() == 2 && is_lower_hex(name[0]) && is_lower_hex(name[1]);
 }
 
 bool is_dir(const std::string& path) {
@@ -43,7 +42,8 @@ Status migrate_subshard(const std::string& shard, const std::string& a, const st
     if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) continue;
     if (errno == ENOENT) continue;  // another process sharing the root moved it first
     if (errno != EEXIST) return fs::errno_error("move blob to", to, errno);
-    if (::unlink(from.c_str()) != 0 && errno != ENOENT) return fs::errno_error("unlink", from, errno);
+    if (::unlink(from.c_str()) != 0 && errno != ENOENT)
+      return fs::errno_error("unlink", from, errno);
   }
   ARCA_TRY(fs::fsync_dir(shard));
   ARCA_TRY(fs::fsync_dir(old_dir));
