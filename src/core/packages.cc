@@ -130,34 +130,69 @@ std::string repository_key(const store::RepositoryRef& ref) {
   return ref.domain_owner + '\x1f' + ref.domain_name + '\x1f' + ref.repository;
 }
 constexpr size_t kMaxCachedSnapshots = 4096;
+
+std::string package_display(const store::PackageKey& key) {
+  if (key.namespace_.empty()) return key.name;
+  return key.namespace_ + "/" + key.name;
+}
+
+Error version_not_found(const std::string& version) {
+  return not_found("package-version", version, "Version " + version + " not found");
+}
+// The store's answer for a package that does not exist in an existing repository.
+bool is_absent_package(const Error& e) {
+  return e.code == Code::kNotFound && e.resource_type == "package";
+}
+// What the store says of an absent package (remembered as absent in the snapshot cache).
+Error absent(const store::RepositoryRef& repo, const store::PackageKey& key) {
+  return not_found("package", key.name,
+                   "Package " + package_display(key) + " of format " + key.format +
+                       " does not exist in repository " + repo.repository + " in domain " +
+                       repo.domain_name + " owned by account " + repo.domain_owner);
+}
 }  // namespace
 
-std::shared_ptr<const store::PackageSnapshot> Packages::peek_snapshot(
+std::optional<std::shared_ptr<const store::PackageSnapshot>> Packages::peek_package(
     const store::RepositoryRef& repo, const store::PackageKey& key) {
   std::lock_guard lock(snapshots_mu_);
   auto it = snapshots_.find(snapshot_key(repo, key));
-  return it == snapshots_.end() ? nullptr : it->second;
+  if (it == snapshots_.end()) return std::nullopt;
+  return it->second;
+}
+
+void Packages::remember(std::string k, uint64_t generation,
+                        std::shared_ptr<const store::PackageSnapshot> snap) {
+  std::lock_guard lock(snapshots_mu_);
+  // A write since the caller's read may have made `snap` stale: then it is not kept.
+  if (generation != snapshot_generation_) return;
+  if (snapshots_.size() >= kMaxCachedSnapshots) snapshots_.clear();
+  snapshots_.insert_or_assign(std::move(k), std::move(snap));
+}
+
+uint64_t Packages::generation() {
+  std::lock_guard lock(snapshots_mu_);
+  return snapshot_generation_;
 }
 
 Result<std::shared_ptr<const store::PackageSnapshot>> Packages::cached_snapshot(
     const store::RepositoryRef& repo, const store::PackageKey& key) {
-  std::string k = snapshot_key(repo, key);
-  uint64_t generation = 0;
-  {
-    std::lock_guard lock(snapshots_mu_);
-    auto it = snapshots_.find(k);
-    if (it != snapshots_.end()) return it->second;
-    generation = snapshot_generation_;
+  if (auto cached = peek_package(repo, key)) {
+    if (!*cached) return absent(repo, key);
+    return *cached;
   }
-  ARCA_ASSIGN_OR_RETURN(auto snap, store_.get_package(repo, key));
-  auto shared = std::make_shared<const store::PackageSnapshot>(std::move(snap));
-  std::lock_guard lock(snapshots_mu_);
-  // A write since the read above may have made this snapshot stale: then it is not kept.
-  if (generation == snapshot_generation_) {
-    if (snapshots_.size() >= kMaxCachedSnapshots) snapshots_.clear();
-    snapshots_.emplace(std::move(k), shared);
+  uint64_t before = generation();
+  auto snap = store_.get_package(repo, key);
+  if (!snap) {
+    if (is_absent_package(snap.error())) remember(snapshot_key(repo, key), before, nullptr);
+    return snap.error();
   }
+  auto shared = std::make_shared<const store::PackageSnapshot>(std::move(*snap));
+  remember(snapshot_key(repo, key), before, shared);
   return shared;
+}
+
+void Packages::warm(const store::RepositoryRef& repo, const store::PackageKey& key) {
+  (void)cached_snapshot(repo, key);  // best effort: a failure only leaves the cache cold
 }
 
 void Packages::notify(const store::RepositoryRef& repo, const store::PackageKey& key) {
@@ -218,7 +253,12 @@ Result<store::RepositoryRef> Packages::repository(const auth::Principal& caller,
 
 Result<store::PackageSnapshot> Packages::read(const store::RepositoryRef& repo,
                                               const store::PackageKey& key) {
-  return store_.get_package(repo, key);
+  uint64_t before = generation();
+  auto snap = store_.get_package(repo, key);
+  // An absent package is remembered (a cold pull-through reads every repository of the chain
+  // for the packument, then asks again for the tarball); a present one is not copied here.
+  if (!snap && is_absent_package(snap.error())) remember(snapshot_key(repo, key), before, nullptr);
+  return snap;
 }
 
 Result<std::unique_ptr<blob::BlobWriter>> Packages::begin_blob() { return blobs_.begin_write(); }
@@ -229,11 +269,6 @@ Result<std::unique_ptr<blob::BlobReader>> Packages::open_blob(const std::string&
 }
 
 namespace {
-std::string package_display(const store::PackageKey& key) {
-  if (key.namespace_.empty()) return key.name;
-  return key.namespace_ + "/" + key.name;
-}
-
 // A publish refused by an origin control; the message names the control (§6.6).
 Error publish_blocked(const store::PackageKey& key, const store::RepositoryRef& repo,
                       const std::string& by, const std::string& setting) {
@@ -305,6 +340,13 @@ Result<GroupDecision> Packages::group_decision(const store::RepositoryRef& repo,
                                                const store::PackageKey& key, Restriction r) {
   if (!policy_) return GroupDecision{};
   return policy_->decide(repo, key, r);
+}
+
+std::optional<GroupDecision> Packages::peek_group_decision(const store::RepositoryRef& repo,
+                                                           const store::PackageKey& key,
+                                                           Restriction r) {
+  if (!policy_) return GroupDecision{};
+  return policy_->peek(repo, key, r);
 }
 
 Status Packages::set_dist_tags(const store::RepositoryRef& repo, const store::PackageKey& key,
@@ -387,12 +429,15 @@ Status Packages::remove_package(const store::RepositoryRef& repo, const store::P
 Result<AssetHandle> Packages::open_asset(const store::RepositoryRef& repo,
                                          const store::PackageKey& key, const std::string& version,
                                          const std::string& asset_name) {
-  std::shared_ptr<const store::PackageSnapshot> snap = peek_snapshot(repo, key);
-  if (!snap) {
+  std::shared_ptr<const store::PackageSnapshot> snap;
+  if (auto cached = peek_package(repo, key)) {
+    if (!*cached) return version_not_found(version);
+    snap = std::move(*cached);
+  } else {
     // A version that is not here (a pull-through miss, just after the package was written) is
     // refused by one indexed query instead of a load of the whole package.
     ARCA_ASSIGN_OR_RETURN(bool here, store_.has_version(repo, key, version));
-    if (!here) return not_found("package-version", version, "Version " + version + " not found");
+    if (!here) return version_not_found(version);
     ARCA_ASSIGN_OR_RETURN(snap, cached_snapshot(repo, key));
   }
   return downloadable_asset(*snap, version, asset_name);
@@ -410,8 +455,7 @@ Result<AssetHandle> Packages::downloadable_asset(const store::PackageSnapshot& s
 Result<std::pair<const store::PackageVersion*, const store::Asset*>> Packages::find_downloadable(
     const store::PackageSnapshot& snap, const std::string& version, const std::string& asset_name) {
   const store::PackageVersion* v = find_version(snap, version);
-  if (!v || !is_downloadable(v->status))
-    return not_found("package-version", version, "Version " + version + " not found");
+  if (!v || !is_downloadable(v->status)) return version_not_found(version);
   for (const auto& a : v->assets)
     if (a.name == asset_name) return std::make_pair(v, &a);
   return not_found("asset", asset_name,
@@ -436,15 +480,10 @@ std::optional<Result<AssetLocation>> Packages::peek_asset(const store::Repositor
                                                           const store::PackageKey& key,
                                                           const std::string& version,
                                                           const std::string& asset_name) {
-  std::shared_ptr<const store::PackageSnapshot> snap;
-  {
-    std::string k = snapshot_key(repo, key);
-    std::lock_guard lock(snapshots_mu_);
-    auto it = snapshots_.find(k);
-    if (it == snapshots_.end()) return std::nullopt;
-    snap = it->second;
-  }
-  auto found = find_downloadable(*snap, version, asset_name);
+  auto snap = peek_package(repo, key);
+  if (!snap) return std::nullopt;
+  if (!*snap) return Result<AssetLocation>(version_not_found(version));
+  auto found = find_downloadable(**snap, version, asset_name);
   if (!found) return Result<AssetLocation>(found.error());
   const store::Asset& a = *found->second;
   return Result<AssetLocation>(AssetLocation{a, blobs_.local_path(a.sha256)});

@@ -136,12 +136,16 @@ class Packages {
   // The group decision for `r` (ALLOW without a policy).
   Result<GroupDecision> group_decision(const store::RepositoryRef& repo,
                                        const store::PackageKey& key, Restriction r);
+  // group_decision()'s answer from memory alone, or nullopt (see OriginPolicy::peek).
+  std::optional<GroupDecision> peek_group_decision(const store::RepositoryRef& repo,
+                                                   const store::PackageKey& key, Restriction r);
 
   // ---- package-manager side: the caller was authenticated by an authorization token ----
   // The repository addressed by a package endpoint; kNotFound; kPermissionDenied when the
   // caller's account does not own the domain.
   Result<store::RepositoryRef> repository(const auth::Principal& caller, const std::string& owner,
                                           const std::string& domain, const std::string& repo);
+  // The package as stored (never from the snapshot cache; an absent package is remembered).
   Result<store::PackageSnapshot> read(const store::RepositoryRef& repo,
                                       const store::PackageKey& key);
   Result<std::unique_ptr<blob::BlobWriter>> begin_blob();
@@ -193,6 +197,13 @@ class Packages {
   // not.
   Result<bool> has_version(const store::RepositoryRef& repo, const store::PackageKey& key,
                            const std::string& version);
+  // The cached snapshot of the package: nullopt when nothing is cached, nullptr when the package
+  // is known to be absent. Never reads the store.
+  std::optional<std::shared_ptr<const store::PackageSnapshot>> peek_package(
+      const store::RepositoryRef& repo, const store::PackageKey& key);
+  // Loads the package into the snapshot cache if it is not there (blocking; best effort): after
+  // a pull-through miss retained a version, so the next miss of the package resolves from memory.
+  void warm(const store::RepositoryRef& repo, const store::PackageKey& key);
 
   // ---- control plane: caller access checked against the domain owner ----
   Result<store::Package> describe_package(const auth::Principal& caller, const PackageInput& in);
@@ -260,14 +271,16 @@ class Packages {
   ControlPlane& control_;
   OriginPolicy* policy_ = nullptr;
   std::mutex blob_gc_mu_;  // see reclaim()
-  // Snapshots for downloads (open_asset), dropped on every write to their package by this node.
+  // Snapshots for downloads (open_asset) and pull-through resolution, dropped on every write to
+  // their package by this node; nullptr records a package known to be absent.
   // Another node's writes are not seen here until this node writes the package: multi-node
   // deployments need a shared invalidation signal (issue K).
   Result<std::shared_ptr<const store::PackageSnapshot>> cached_snapshot(
       const store::RepositoryRef& repo, const store::PackageKey& key);
-  // The cached snapshot, or nullptr; never reads the store.
-  std::shared_ptr<const store::PackageSnapshot> peek_snapshot(const store::RepositoryRef& repo,
-                                                              const store::PackageKey& key);
+  // Caches `snap` (nullptr: absent) under `k` unless a write happened since `generation`.
+  void remember(std::string k, uint64_t generation,
+                std::shared_ptr<const store::PackageSnapshot> snap);
+  uint64_t generation();
   std::mutex snapshots_mu_;
   uint64_t snapshot_generation_ = 0;  // guarded by snapshots_mu_
   std::unordered_map<std::string, std::shared_ptr<const store::PackageSnapshot>> snapshots_;

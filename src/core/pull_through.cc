@@ -4,6 +4,15 @@
 
 namespace arca::core {
 
+namespace {
+constexpr size_t kMaxCachedOrders = 4096;
+
+Error version_missing(const std::string& version) {
+  return not_found("package-version", version,
+                   "Version " + version + " was not found in the repository or its upstreams");
+}
+}  // namespace
+
 std::string metrics_label(const store::RepositoryRef& repo) {
   return repo.domain_name + "/" + repo.repository;
 }
@@ -17,39 +26,168 @@ PullThrough::PullThrough(store::MetadataStore& store, Packages& packages,
       connections_(connections),
       documents_(documents),
       fetcher_(fetcher),
-      metrics_(metrics) {}
+      metrics_(metrics) {
+  // Search orders change only with a repository (its upstreams, its external connection).
+  packages_.add_listener([this](const store::RepositoryRef&, const store::PackageKey& key) {
+    if (!key.format.empty()) return;
+    std::lock_guard lock(steps_mu_);
+    ++steps_generation_;
+    steps_.clear();
+  });
+}
 
-Result<std::vector<ChainEntry>> PullThrough::chain(const store::RepositoryRef& repo,
-                                                   const store::PackageKey& key,
-                                                   const std::string* only_version) {
-  ARCA_ASSIGN_OR_RETURN(std::vector<SearchStep> steps, search_order(store_, repo));
+namespace {
+
+// Where a chain is read from: the store (blocking; never "unknown") or memory alone, where
+// nullopt means "not known there".
+class ChainSource {
+ public:
+  virtual ~ChainSource() = default;
+  virtual std::optional<Result<std::vector<SearchStep>>> steps(const store::RepositoryRef& r) = 0;
+  virtual std::optional<Result<GroupDecision>> decision(const store::RepositoryRef& r,
+                                                        const store::PackageKey& key,
+                                                        Restriction restriction) = 0;
+  // The package in `r` (only `only_version`, when given); an inner nullopt when absent.
+  virtual std::optional<Result<std::optional<store::PackageSnapshot>>> package(
+      const store::RepositoryRef& r, const store::PackageKey& key,
+      const std::string* only_version) = 0;
+};
+
+template <class T>
+std::optional<Result<T>> known(Result<T> r) {
+  return std::optional<Result<T>>(std::move(r));
+}
+
+// The repositories of `repo`'s search order as origin controls prune them (see chain()).
+std::optional<Result<std::vector<ChainEntry>>> build_chain(ChainSource& src,
+                                                           const upstream::Connections& connections,
+                                                           const store::RepositoryRef& repo,
+                                                           const store::PackageKey& key,
+                                                           const std::string* only_version) {
+  using Out = Result<std::vector<ChainEntry>>;
+  auto steps = src.steps(repo);
+  if (!steps) return std::nullopt;
+  if (!*steps) return Out(steps->error());
   // Retention into the calling repository from its upstreams is one decision (§6.6).
-  ARCA_ASSIGN_OR_RETURN(GroupDecision internal,
-                        packages_.group_decision(repo, key, Restriction::kInternalUpstream));
+  auto internal = src.decision(repo, key, Restriction::kInternalUpstream);
+  if (!internal) return std::nullopt;
+  if (!*internal) return Out(internal->error());
   std::vector<ChainEntry> out;
-  for (size_t i = 0; i < steps.size();) {
+  for (size_t i = 0; i < (*steps)->size();) {
     ChainEntry e;
-    e.step = steps[i];
-    if (e.step.depth > 0 && !internal.allowed) break;
-    auto snap = only_version ? store_.get_package_versions(e.step.repository, key, {*only_version})
-                             : packages_.read(e.step.repository, key);
-    if (snap) {
-      e.snapshot = std::move(*snap);
-    } else if (snap.error().code != Code::kNotFound) {
-      return snap.error();
-    }
+    e.step = (**steps)[i];
+    if (e.step.depth > 0 && !(*internal)->allowed) break;
+    auto snap = src.package(e.step.repository, key, only_version);
+    if (!snap) return std::nullopt;
+    if (!*snap) return Out(snap->error());
+    e.snapshot = std::move(**snap);
     bool blocked = e.snapshot && e.snapshot->package.origin.upstream == "BLOCK";
     if (!blocked && !e.step.external_connection.empty()) {
-      ARCA_ASSIGN_OR_RETURN(
-          GroupDecision external,
-          packages_.group_decision(e.step.repository, key, Restriction::kExternalUpstream));
-      if (external.allowed) e.connection = connections_.find(e.step.external_connection);
+      auto external = src.decision(e.step.repository, key, Restriction::kExternalUpstream);
+      if (!external) return std::nullopt;
+      if (!*external) return Out(external->error());
+      if ((*external)->allowed) e.connection = connections.find(e.step.external_connection);
     }
     size_t next = blocked ? e.step.subtree_end : i + 1;
     out.push_back(std::move(e));
     i = next;
   }
-  return out;
+  return Out(std::move(out));
+}
+
+class StoreSource final : public ChainSource {
+ public:
+  StoreSource(PullThrough& pull, Packages& packages, store::MetadataStore& store)
+      : pull_(pull), packages_(packages), store_(store) {}
+  std::optional<Result<std::vector<SearchStep>>> steps(const store::RepositoryRef& r) override {
+    return known(pull_.steps(r));
+  }
+  std::optional<Result<GroupDecision>> decision(const store::RepositoryRef& r,
+                                                const store::PackageKey& key,
+                                                Restriction restriction) override {
+    return known(packages_.group_decision(r, key, restriction));
+  }
+  std::optional<Result<std::optional<store::PackageSnapshot>>> package(
+      const store::RepositoryRef& r, const store::PackageKey& key,
+      const std::string* only_version) override {
+    using Out = Result<std::optional<store::PackageSnapshot>>;
+    auto snap = only_version ? store_.get_package_versions(r, key, {*only_version})
+                             : packages_.read(r, key);
+    if (snap) return Out(std::optional<store::PackageSnapshot>(std::move(*snap)));
+    if (snap.error().code == Code::kNotFound) return Out(std::nullopt);
+    return Out(snap.error());
+  }
+
+ private:
+  PullThrough& pull_;
+  Packages& packages_;
+  store::MetadataStore& store_;
+};
+
+class MemorySource final : public ChainSource {
+ public:
+  MemorySource(PullThrough& pull, Packages& packages) : pull_(pull), packages_(packages) {}
+  std::optional<Result<std::vector<SearchStep>>> steps(const store::RepositoryRef& r) override {
+    auto s = pull_.peek_steps(r);
+    if (!s) return std::nullopt;
+    return known(Result<std::vector<SearchStep>>(std::move(*s)));
+  }
+  std::optional<Result<GroupDecision>> decision(const store::RepositoryRef& r,
+                                                const store::PackageKey& key,
+                                                Restriction restriction) override {
+    auto d = packages_.peek_group_decision(r, key, restriction);
+    if (!d) return std::nullopt;
+    return known(Result<GroupDecision>(std::move(*d)));
+  }
+  std::optional<Result<std::optional<store::PackageSnapshot>>> package(
+      const store::RepositoryRef& r, const store::PackageKey& key,
+      const std::string* only_version) override {
+    using Out = Result<std::optional<store::PackageSnapshot>>;
+    auto cached = packages_.peek_package(r, key);
+    if (!cached) return std::nullopt;
+    if (!*cached) return Out(std::nullopt);
+    store::PackageSnapshot snap;
+    snap.package = (*cached)->package;
+    for (const auto& v : (*cached)->versions)
+      if (!only_version || v.version == *only_version) snap.versions.push_back(v);
+    return Out(std::optional<store::PackageSnapshot>(std::move(snap)));
+  }
+
+ private:
+  PullThrough& pull_;
+  Packages& packages_;
+};
+
+}  // namespace
+
+Result<std::vector<SearchStep>> PullThrough::steps(const store::RepositoryRef& repo) {
+  if (auto cached = peek_steps(repo)) return std::move(*cached);
+  uint64_t generation;
+  {
+    std::lock_guard lock(steps_mu_);
+    generation = steps_generation_;
+  }
+  ARCA_ASSIGN_OR_RETURN(std::vector<SearchStep> found, search_order(store_, repo));
+  std::lock_guard lock(steps_mu_);
+  if (generation == steps_generation_) {  // no repository changed meanwhile
+    if (steps_.size() >= kMaxCachedOrders) steps_.clear();
+    steps_[metrics_label(repo) + '\x1f' + repo.domain_owner] = found;
+  }
+  return found;
+}
+
+std::optional<std::vector<SearchStep>> PullThrough::peek_steps(const store::RepositoryRef& repo) {
+  std::lock_guard lock(steps_mu_);
+  auto it = steps_.find(metrics_label(repo) + '\x1f' + repo.domain_owner);
+  if (it == steps_.end()) return std::nullopt;
+  return it->second;
+}
+
+Result<std::vector<ChainEntry>> PullThrough::chain(const store::RepositoryRef& repo,
+                                                   const store::PackageKey& key,
+                                                   const std::string* only_version) {
+  StoreSource src(*this, packages_, store_);
+  return *build_chain(src, connections_, repo, key, only_version);
 }
 
 Result<ResolvedAsset> PullThrough::asset(const store::RepositoryRef& repo,
@@ -57,7 +195,7 @@ Result<ResolvedAsset> PullThrough::asset(const store::RepositoryRef& repo,
                                          const std::string& asset_name,
                                          const ExternalLookup& lookup) {
   if (auto local = packages_.open_asset(repo, key, version, asset_name)) {
-    return ResolvedAsset{upstream::CacheResult::kHit, std::move(*local), nullptr, std::nullopt};
+    return ResolvedAsset{upstream::CacheResult::kHit, std::move(*local), nullptr};
   } else if (local.error().code != Code::kNotFound) {
     return local.error();
   }
@@ -72,7 +210,7 @@ Result<ResolvedAsset> PullThrough::asset(const store::RepositoryRef& repo,
           return not_found("package-version", version, "Version " + version + " is not available");
         ARCA_TRY(packages_.retain(repo, key, *v));
         ARCA_ASSIGN_OR_RETURN(AssetHandle h, packages_.open_asset(repo, key, version, asset_name));
-        return ResolvedAsset{upstream::CacheResult::kHit, std::move(h), nullptr, std::nullopt};
+        return ResolvedAsset{upstream::CacheResult::kHit, std::move(h), nullptr};
       }
     }
     if (!e.connection) continue;
@@ -82,17 +220,47 @@ Result<ResolvedAsset> PullThrough::asset(const store::RepositoryRef& repo,
       continue;
     }
     if (!*found) continue;
-    auto resolved = ingest(repo, key, e, std::move(**found), asset_name);
-    if (resolved || resolved.error().code != Code::kNotFound) return resolved;
+    auto transfer = ingest(repo, key, e, std::move(**found), asset_name);
+    if (!transfer) return transfer.error();
+    auto started = (*transfer)->wait_started();
+    if (started) return ResolvedAsset{upstream::CacheResult::kMiss, std::nullopt, *transfer};
+    if (started.error().code != Code::kNotFound) return started.error();
   }
   if (failure) return *failure;
-  return not_found("package-version", version,
-                   "Version " + version + " was not found in the repository or its upstreams");
+  return version_missing(version);
 }
 
-Result<ResolvedAsset> PullThrough::ingest(const store::RepositoryRef& repo,
-                                          const store::PackageKey& key, const ChainEntry& owner,
-                                          ExternalVersion found, const std::string& asset_name) {
+std::optional<Result<std::shared_ptr<upstream::Transfer>>> PullThrough::peek_miss(
+    const store::RepositoryRef& repo, const store::PackageKey& key, const std::string& version,
+    const std::string& asset_name, const PeekLookup& lookup) {
+  MemorySource src(*this, packages_);
+  auto entries = build_chain(src, connections_, repo, key, &version);
+  if (!entries || !*entries) return std::nullopt;
+  const std::vector<ChainEntry>& chain = **entries;
+  for (size_t i = 0; i < chain.size(); ++i) {
+    const ChainEntry& e = chain[i];
+    if (e.snapshot && find_version(*e.snapshot, version)) return std::nullopt;  // not a miss
+    if (!e.connection) continue;
+    auto found = lookup(*e.connection);
+    if (!found) return std::nullopt;
+    if (!*found) continue;
+    // Only the last repository's connection: after its failure asset() would look no further.
+    if (i + 1 != chain.size()) return std::nullopt;
+    return ingest(repo, key, e, std::move(**found), asset_name);
+  }
+  return std::nullopt;
+}
+
+Error PullThrough::not_offered(const std::string& version, const Error& e) {
+  if (e.code != Code::kNotFound) return e;
+  return version_missing(version);
+}
+
+Result<std::shared_ptr<upstream::Transfer>> PullThrough::ingest(const store::RepositoryRef& repo,
+                                                                const store::PackageKey& key,
+                                                                const ChainEntry& owner,
+                                                                ExternalVersion found,
+                                                                const std::string& asset_name) {
   const upstream::Connection& connection = *owner.connection;
   store::PackageVersion v = std::move(found.version);
   v.origin_type = "EXTERNAL";
@@ -112,10 +280,12 @@ Result<ResolvedAsset> PullThrough::ingest(const store::RepositoryRef& repo,
   };
   std::string flight = connection.name + '\n' + found.request.url + '\n' + repo.domain_owner + '/' +
                        repo.domain_name + '/' + repo.repository;
-  ARCA_ASSIGN_OR_RETURN(std::shared_ptr<upstream::Transfer> transfer,
-                        fetcher_.fetch(connection, flight, std::move(found.request), on_commit));
-  ARCA_ASSIGN_OR_RETURN(std::optional<uint64_t> length, transfer->wait_started());
-  return ResolvedAsset{upstream::CacheResult::kMiss, std::nullopt, std::move(transfer), length};
+  // Once the readers have their last byte: the next miss of the package resolves from memory.
+  upstream::FinishedHook warm = [this, repo, owner_repo, key] {
+    packages_.warm(repo, key);
+    if (!(repo == owner_repo)) packages_.warm(owner_repo, key);
+  };
+  return fetcher_.fetch(connection, flight, std::move(found.request), on_commit, warm);
 }
 
 }  // namespace arca::core

@@ -13,11 +13,14 @@
 // external connection, whether that connection is consulted.
 // Control-plane operations never come here (§5.1).
 //
-// Thread safety: all methods may be called concurrently on the blocking pool.
+// Thread safety: all methods may be called concurrently; all but peek_miss() block (blocking
+// pool only).
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/packages.h"
@@ -33,7 +36,7 @@ namespace arca::core {
 // One repository of the search order, as a format sees it when it merges version lists.
 struct ChainEntry {
   SearchStep step;
-  std::optional<store::PackageSnapshot> snapshot;  // the package in this repository, if present
+  std::optional<store::PackageSnapshot> snapshot;    // the package in this repository, if present
   const upstream::Connection* connection = nullptr;  // the external connection to consult here
 };
 
@@ -46,12 +49,15 @@ struct ExternalVersion {
 // nullopt when the connection does not offer the version.
 using ExternalLookup =
     std::function<Result<std::optional<ExternalVersion>>(const upstream::Connection&)>;
+// ExternalLookup's answer from memory alone, never blocking: nullopt when unknown there, else
+// whether the connection offers the version.
+using PeekLookup =
+    std::function<std::optional<std::optional<ExternalVersion>>(const upstream::Connection&)>;
 
 struct ResolvedAsset {
   upstream::CacheResult result = upstream::CacheResult::kHit;
-  std::optional<AssetHandle> stored;              // served from storage
+  std::optional<AssetHandle> stored;             // served from storage
   std::shared_ptr<upstream::Transfer> transfer;  // streaming in from an external connection
-  std::optional<uint64_t> length;                // of the transfer, when announced
 };
 
 class PullThrough {
@@ -78,16 +84,38 @@ class PullThrough {
   // version (retained into `repo`), else streamed from the first external connection that offers
   // it. kNotFound when nobody has it or the version is present but not downloadable where the
   // search found it; kUnavailable when an external connection failed and nothing else had it.
+  // A transfer is returned once the upstream answered 200 (its head known).
   Result<ResolvedAsset> asset(const store::RepositoryRef& repo, const store::PackageKey& key,
                               const std::string& version, const std::string& asset_name,
                               const ExternalLookup& lookup);
 
+  // asset()'s answer for a version that is in no repository of the chain and is offered by the
+  // external connection of the chain's last repository, decided from memory alone (cached
+  // search order, package snapshots, group decisions and upstream document): the transfer is
+  // started and returned at once, before the upstream answered; its failure before the head
+  // (see Transfer::started) is what asset() would have answered, given by not_offered(). nullopt
+  // whenever anything is not in memory or the answer would be anything else: call asset().
+  // Never blocks, so an I/O thread may call it.
+  std::optional<Result<std::shared_ptr<upstream::Transfer>>> peek_miss(
+      const store::RepositoryRef& repo, const store::PackageKey& key, const std::string& version,
+      const std::string& asset_name, const PeekLookup& lookup);
+  // What asset() answers when the last external connection failed with `e` before its head.
+  static Error not_offered(const std::string& version, const Error& e);
+
+  upstream::DocumentCache& documents() { return documents_; }
   upstream::CacheMetrics& metrics() { return metrics_; }
 
+  // The search order of `repo` (search_order()), kept in memory until a repository changes;
+  // peek_steps() answers from memory alone.
+  Result<std::vector<SearchStep>> steps(const store::RepositoryRef& repo);
+  std::optional<std::vector<SearchStep>> peek_steps(const store::RepositoryRef& repo);
+
  private:
-  Result<ResolvedAsset> ingest(const store::RepositoryRef& repo, const store::PackageKey& key,
-                               const ChainEntry& owner, ExternalVersion found,
-                               const std::string& asset_name);
+  // Starts (or joins) the transfer that ingests `found` through the owner's connection.
+  Result<std::shared_ptr<upstream::Transfer>> ingest(const store::RepositoryRef& repo,
+                                                     const store::PackageKey& key,
+                                                     const ChainEntry& owner, ExternalVersion found,
+                                                     const std::string& asset_name);
 
   store::MetadataStore& store_;
   Packages& packages_;
@@ -95,6 +123,9 @@ class PullThrough {
   upstream::DocumentCache& documents_;
   upstream::ObjectFetcher& fetcher_;
   upstream::CacheMetrics& metrics_;
+  std::mutex steps_mu_;
+  uint64_t steps_generation_ = 0;  // guarded by steps_mu_; bumped by every repository change
+  std::unordered_map<std::string, std::vector<SearchStep>> steps_;  // guarded by steps_mu_
 };
 
 // The pull-through services of one server, built from its configuration. Members are destroyed in

@@ -66,14 +66,45 @@ struct FileBody {
 // and returns false once there is nothing more. Used for blobs without a local file.
 using ChunkSource = std::function<bool(std::string& out)>;
 
+// A body read from a file that another thread is still appending to (a pull-through miss's
+// spool): the server sends what is readable with sendfile(2) from its I/O thread and waits for
+// more without holding any thread, as a reverse proxy does.
+class GrowingFile {
+ public:
+  struct View {
+    int fd = -1;            // valid while the GrowingFile lives
+    uint64_t readable = 0;  // bytes [0, readable) of the file may be sent
+    bool complete = false;  // `readable` is the whole body
+    // Set when the body cannot be completed: the server cuts the connection, so that a client
+    // never takes a partial body for a whole one.
+    std::optional<std::string> failed;
+  };
+  virtual ~GrowingFile() = default;
+  // Never blocks.
+  virtual View view() = 0;
+  // Calls `wake` exactly once, from any thread (possibly before returning), as soon as view()
+  // shows more than `seen` readable bytes, completion or failure.
+  virtual void when_more(uint64_t seen, std::function<void()> wake) = 0;
+};
+using GrowingBody = std::shared_ptr<GrowingFile>;
+
+struct Response;
+// A response that another thread completes later (a pull-through miss, once the upstream
+// answered), so that no thread waits for it. The server calls `start` once, on the connection's
+// I/O thread; `start` must not block, and must make `done` be called exactly once, from any
+// thread (possibly before `start` returns), with the final response, which is not Deferred.
+struct Deferred {
+  std::function<void(std::function<void(Response)> done)> start;
+};
+
 // An immutable in-memory body shared with a cache, sent without copying it.
 using SharedText = std::shared_ptr<const std::string>;
 
 struct Response {
   int status = 200;
   Headers headers;
-  std::variant<std::string, FileBody, ChunkSource, SharedText> body;
-  // Set when the body length is known for a ChunkSource (else chunked encoding is used).
+  std::variant<std::string, FileBody, ChunkSource, SharedText, GrowingBody, Deferred> body;
+  // Set when the body length is known for a ChunkSource or GrowingBody (else chunked encoding).
   std::optional<uint64_t> content_length;
 };
 
@@ -96,13 +127,14 @@ class Handler {
   virtual ~Handler() = default;
   // Called on an I/O thread once headers are parsed; must not block. Decides how the body is read.
   virtual BodyPolicy body_policy(const Request& head) const = 0;
-  // Called on the blocking pool with the complete request. May block (database, disk).
+  // Called on the blocking pool with the complete request. May block (database, disk). A
+  // Deferred response releases the pool thread until its producer completes it.
   virtual Response handle(Request& request) = 0;
   // Called on an I/O thread for a request without a body (GET or HEAD) once its head is parsed,
   // before body_policy: the response when the handler can give it from memory without blocking
   // (no database, no fsync; opening a file to send is fine), else nullopt and the request takes
   // the normal path (body_policy, then handle on the blocking pool). It must answer exactly as
-  // handle would. An exception is logged and taken as nullopt.
+  // handle would; a Deferred response is fine. An exception is logged and taken as nullopt.
   virtual std::optional<Response> try_fast(Request& head) {
     (void)head;
     return std::nullopt;

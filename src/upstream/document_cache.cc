@@ -20,6 +20,8 @@ Error not_found_upstream(const Connection& c, const std::string& key, std::strin
   return not_found("package", key, key + " " + why + " (" + c.name + ")");
 }
 
+constexpr size_t kMaxFresh = 100'000;  // entries of fresh_ (a key and a double each)
+
 }  // namespace
 
 DocumentCache::DocumentCache(store::MetadataStore& store, CacheMetrics& metrics,
@@ -29,8 +31,37 @@ DocumentCache::DocumentCache(store::MetadataStore& store, CacheMetrics& metrics,
       max_document_bytes_(max_document_bytes),
       failure_backoff_(failure_backoff) {}
 
+std::optional<double> DocumentCache::fresh(const Connection& connection, const std::string& key) {
+  double fetched = 0;
+  {
+    std::lock_guard lock(flights_mu_);
+    auto it = fresh_.find(connection.name + '\n' + key);
+    if (it == fresh_.end()) return std::nullopt;
+    fetched = it->second;
+  }
+  double age = now_epoch() - fetched;
+  if (!connection.offline && !(age >= 0 && age < double(connection.metadata_ttl.count())))
+    return std::nullopt;
+  metrics_.connection_lookup(connection.name, CacheResult::kHit);
+  return fetched;
+}
+
+void DocumentCache::remember_fresh(const std::string& flight_key, double fetched_time) {
+  std::lock_guard lock(flights_mu_);
+  if (fresh_.size() >= kMaxFresh) fresh_.clear();
+  fresh_[flight_key] = fetched_time;
+}
+
 Result<DocumentLookup> DocumentCache::get(const Connection& connection, const std::string& key,
                                           const FetchRequest& request) {
+  auto result = lookup(connection, key, request);
+  if (result && result->result != CacheResult::kStale)
+    remember_fresh(connection.name + '\n' + key, result->fetched_time);
+  return result;
+}
+
+Result<DocumentLookup> DocumentCache::lookup(const Connection& connection, const std::string& key,
+                                             const FetchRequest& request) {
   std::optional<store::UpstreamDocument> cached;
   if (auto d = store_.get_upstream_document(connection.name, key)) {
     cached = std::move(*d);
@@ -87,8 +118,8 @@ Result<DocumentLookup> DocumentCache::get(const Connection& connection, const st
   {
     std::lock_guard lock(flights_mu_);
     flights_.erase(flight_key);
-    bool failed = result ? result->result == CacheResult::kStale
-                         : result.error().code == Code::kUnavailable;
+    bool failed =
+        result ? result->result == CacheResult::kStale : result.error().code == Code::kUnavailable;
     if (failed) {
       if (failing_until_.size() > 10'000) failing_until_.clear();  // bounded during long outages
       double backoff = std::min(failure_backoff_, double(connection.metadata_ttl.count()));

@@ -45,6 +45,11 @@ class DocumentCache {
   // the GET to send (URL and Accept headers; validators are added here).
   Result<DocumentLookup> get(const Connection& connection, const std::string& key,
                              const FetchRequest& request);
+  // The fetch time of the document when this node knows, from memory alone, that get() would
+  // answer HIT with it (a 200 fetched within the metadata TTL, or any age when offline); the
+  // HIT is counted. nullopt otherwise: call get(). Never blocks. The caller keeps the body
+  // (e.g. parsed) keyed by this time.
+  std::optional<double> fresh(const Connection& connection, const std::string& key);
 
  private:
   struct Flight {
@@ -53,6 +58,8 @@ class DocumentCache {
     bool done = false;
     std::optional<Result<DocumentLookup>> result;
   };
+  Result<DocumentLookup> lookup(const Connection& connection, const std::string& key,
+                                const FetchRequest& request);
   Result<DocumentLookup> fetch(const Connection& connection, const std::string& key,
                                FetchRequest request,
                                const std::optional<store::UpstreamDocument>& cached);
@@ -67,6 +74,8 @@ class DocumentCache {
   std::mutex flights_mu_;
   std::map<std::string, std::shared_ptr<Flight>> flights_;
   std::map<std::string, double> failing_until_;  // guarded by flights_mu_; flight key -> time
+  void remember_fresh(const std::string& flight_key, double fetched_time);
+  std::map<std::string, double> fresh_;  // guarded by flights_mu_; flight key -> 200's fetch time
 };
 
 }  // namespace arca::upstream

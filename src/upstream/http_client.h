@@ -86,9 +86,13 @@ struct ResponseHead {
 // an empty body, once the response is complete). Either callback returns false to abort the
 // transfer (get() then fails with kInternal); so does an exception thrown by either, which get()
 // catches. An empty std::function accepts everything.
+// on_waiting is called at most once per get(), on the calling thread, once the first request
+// was handed to the network and the answer is awaited: set-up that the body needs but the
+// request does not (files, writers) overlaps the upstream's time to answer.
 struct FetchSink {
   std::function<bool(const ResponseHead&)> on_head;
   std::function<bool(std::string_view chunk)> on_data;
+  std::function<void()> on_waiting;
 };
 
 struct FetchResult {

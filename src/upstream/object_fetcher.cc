@@ -42,24 +42,56 @@ Transfer::~Transfer() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-void Transfer::started(std::optional<uint64_t> length) {
+void Transfer::run_all(Callbacks& callbacks) {
+  for (auto& fn : callbacks) fn();
+}
+
+uint64_t Transfer::readable() const {
+  return state_ == State::kDone ? written_ : (written_ ? written_ - 1 : 0);
+}
+
+Transfer::Callbacks Transfer::due_readers() {
+  Callbacks due;
+  const uint64_t now = readable();
+  const bool ended = state_ != State::kRunning;
+  std::erase_if(more_waiters_, [&](auto& w) {
+    if (!ended && now <= w.first) return false;
+    due.push_back(std::move(w.second));
+    return true;
+  });
+  return due;
+}
+
+void Transfer::mark_started(std::optional<uint64_t> length) {
+  Callbacks ready;
   {
     std::lock_guard lock(mu_);
     started_ = true;
     length_ = length;
+    ready.swap(start_waiters_);
   }
   cv_.notify_all();
+  run_all(ready);
+}
+
+void Transfer::set_spool(int fd) {
+  std::lock_guard lock(mu_);
+  fd_ = fd;
 }
 
 void Transfer::appended(uint64_t bytes) {
+  Callbacks due;
   {
     std::lock_guard lock(mu_);
     written_ += bytes;
+    due = due_readers();
   }
   cv_.notify_all();
+  run_all(due);
 }
 
 void Transfer::finish(Result<blob::BlobInfo> outcome) {
+  Callbacks due;
   {
     std::lock_guard lock(mu_);
     if (outcome) {
@@ -69,8 +101,11 @@ void Transfer::finish(Result<blob::BlobInfo> outcome) {
       error_ = outcome.error();
       state_ = State::kFailed;
     }
+    due.swap(start_waiters_);
+    for (auto& fn : due_readers()) due.push_back(std::move(fn));
   }
   cv_.notify_all();
+  run_all(due);
 }
 
 Result<std::optional<uint64_t>> Transfer::wait_started() {
@@ -80,23 +115,37 @@ Result<std::optional<uint64_t>> Transfer::wait_started() {
   return length_;
 }
 
-Result<size_t> Transfer::read(uint64_t offset, char* buf, size_t len) {
-  uint64_t limit;
+void Transfer::when_started(std::function<void()> ready) {
   {
-    std::unique_lock lock(mu_);
-    // The last byte is withheld until the content is verified and committed.
-    auto readable = [&] { return state_ == State::kDone ? written_ : (written_ ? written_ - 1 : 0); };
-    cv_.wait(lock, [&] { return state_ != State::kRunning || readable() > offset; });
-    if (state_ == State::kFailed) return *error_;
-    limit = readable();
+    std::lock_guard lock(mu_);
+    if (!started_ && state_ == State::kRunning) {
+      start_waiters_.push_back(std::move(ready));
+      return;
+    }
   }
-  if (offset >= limit) return size_t(0);
-  size_t want = size_t(std::min<uint64_t>(len, limit - offset));
-  for (;;) {
-    ssize_t n = ::pread(fd_, buf, want, off_t(offset));
-    if (n >= 0) return size_t(n);
-    if (errno != EINTR) return unavailable(std::string("cannot read the spool: ") + strerror(errno));
+  ready();
+}
+
+Result<std::optional<uint64_t>> Transfer::started() {
+  std::lock_guard lock(mu_);
+  if (!started_ && state_ == State::kFailed) return *error_;
+  return length_;  // a failure after the head shows in progress()
+}
+
+Transfer::Progress Transfer::progress() {
+  std::lock_guard lock(mu_);
+  return Progress{fd_, readable(), state_ == State::kDone, error_};
+}
+
+void Transfer::when_more(uint64_t seen, std::function<void()> wake) {
+  {
+    std::lock_guard lock(mu_);
+    if (state_ == State::kRunning && readable() <= seen) {
+      more_waiters_.emplace_back(seen, std::move(wake));
+      return;
+    }
   }
+  wake();
 }
 
 Result<blob::BlobInfo> Transfer::wait_finished() {
@@ -138,8 +187,8 @@ void ObjectFetcher::sweep_recent(Clock::time_point now) {
 
 Result<std::shared_ptr<Transfer>> ObjectFetcher::fetch(const Connection& connection,
                                                        const std::string& key,
-                                                       ObjectRequest request,
-                                                       CommitHook on_commit) {
+                                                       ObjectRequest request, CommitHook on_commit,
+                                                       FinishedHook on_finished) {
   std::lock_guard lock(mu_);
   if (stopping_) return unavailable("the server is shutting down");
   sweep_recent(Clock::now());
@@ -151,9 +200,7 @@ Result<std::shared_ptr<Transfer>> ObjectFetcher::fetch(const Connection& connect
     metrics_.connection_lookup(connection.name, CacheResult::kHit);
     return it->second;
   }
-  ARCA_ASSIGN_OR_RETURN(int fd, open_spool(spool_dir_));
   auto t = std::make_shared<Transfer>();
-  t->fd_ = fd;
   if (queue_.size() >= waiting_) {  // every waiting worker is spoken for: one more
     try {
       std::thread(&ObjectFetcher::worker, this).detach();
@@ -163,7 +210,8 @@ Result<std::shared_ptr<Transfer>> ObjectFetcher::fetch(const Connection& connect
     ++threads_;
   }
   running_[key] = t;
-  queue_.push_back(Job{&connection, key, std::move(request), std::move(on_commit), t});
+  queue_.push_back(
+      Job{&connection, key, std::move(request), std::move(on_commit), std::move(on_finished), t});
   metrics_.connection_lookup(connection.name, CacheResult::kMiss);
   work_.notify_one();
   return t;
@@ -212,13 +260,32 @@ void ObjectFetcher::run(Job& job) {
       recent_[job.key] = Recent{job.transfer, expires};
     }
   }
+  bool ok = bool(outcome);
   t.finish(std::move(outcome));
+  if (ok && job.on_finished) job.on_finished();
 }
 
 Result<blob::BlobInfo> ObjectFetcher::transfer(const Connection& connection,
                                                const ObjectRequest& request,
                                                const CommitHook& on_commit, Transfer& t) {
-  ARCA_ASSIGN_OR_RETURN(std::unique_ptr<blob::BlobWriter> writer, blobs_.begin_write());
+  std::unique_ptr<blob::BlobWriter> writer;
+  std::optional<Error> setup_error;
+  // The spool and the blob writer, made while the upstream prepares its answer.
+  auto set_up = [&] {
+    if (writer || setup_error) return;
+    auto spool = open_spool(spool_dir_);
+    if (!spool) {
+      setup_error = spool.error();
+      return;
+    }
+    t.set_spool(*spool);
+    auto w = blobs_.begin_write();
+    if (!w) {
+      setup_error = w.error();
+      return;
+    }
+    writer = std::move(*w);
+  };
   int status = 0;
   uint64_t offset = 0;
   std::optional<Error> sink_error;
@@ -230,7 +297,13 @@ Result<blob::BlobInfo> ObjectFetcher::transfer(const Connection& connection,
       sink_error = Error{Code::kTooLarge, request.url + " is larger than the limit"};
       return false;
     }
-    t.started(head.content_length);
+    // Readers may send the head now.
+    t.mark_started(head.content_length);
+    if (!writer) set_up();  // the answer came before on_waiting
+    if (setup_error) {
+      sink_error = setup_error;
+      return false;
+    }
     return true;
   };
   sink.on_data = [&](std::string_view chunk) {
@@ -255,6 +328,7 @@ Result<blob::BlobInfo> ObjectFetcher::transfer(const Connection& connection,
     t.appended(chunk.size());
     return true;
   };
+  sink.on_waiting = set_up;
   FetchRequest get{request.url, request.headers};
   auto got = connection.client->get(get, sink);
   if (!got) {
@@ -263,8 +337,8 @@ Result<blob::BlobInfo> ObjectFetcher::transfer(const Connection& connection,
     metrics_.upstream_error(connection.name, error_kind(e));
     return e;
   }
-  metrics_.upstream_answer(connection.name, status,
-                           double(got->time_to_first_byte.count()) / 1e6, got->body_bytes);
+  metrics_.upstream_answer(connection.name, status, double(got->time_to_first_byte.count()) / 1e6,
+                           got->body_bytes);
   if (status == 404 || status == 410)
     return not_found("asset", request.url, request.url + " was not found upstream");
   if (status != 200) {
@@ -274,15 +348,16 @@ Result<blob::BlobInfo> ObjectFetcher::transfer(const Connection& connection,
   }
   if (got->head.content_length && *got->head.content_length != offset) {
     metrics_.upstream_error(connection.name, "reset");
-    return unavailable("upstream " + connection.name + " sent " + std::to_string(offset) +
-                       " of " + std::to_string(*got->head.content_length) + " bytes of " +
-                       request.url);
+    return unavailable("upstream " + connection.name + " sent " + std::to_string(offset) + " of " +
+                       std::to_string(*got->head.content_length) + " bytes of " + request.url);
   }
   // The blob writer hashes every byte anyway: it checks the published digests before the blob
   // becomes visible.
   auto digest = [](const std::string& hex) {
     return hex.empty() ? std::nullopt : std::optional<std::string>(hex);
   };
+  if (!writer)
+    return unavailable("upstream " + connection.name + " sent no head for " + request.url);
   auto info = writer->commit({.sha256 = digest(request.sha256),
                               .size = offset,
                               .sha1 = digest(request.sha1),

@@ -13,7 +13,8 @@
 //    looked for the stored version just before the commit hook recorded it is still fed from it
 //    instead of fetching again.
 //  - Bytes are spooled to an unnamed temporary file (memory does not grow with the size) and
-//    streamed to the blob store at the same time. Readers read the spool as it grows.
+//    streamed to the blob store at the same time. Readers read the spool as it grows, blocking
+//    or called back (an I/O thread sends it with sendfile without holding a thread).
 //  - Nothing unverified is stored: the expected digests (at least one of sha512/sha1/sha256) and
 //    the announced length are checked before the blob is committed; then the commit hook runs
 //    (it records the version in the metadata store). Only after both succeed may readers read the
@@ -30,6 +31,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "blob/blob_store.h"
 #include "upstream/cache_metrics.h"
@@ -46,26 +49,51 @@ struct ObjectRequest {
 
 // Runs after the blob is committed, before readers may finish; an error fails the transfer.
 using CommitHook = std::function<Status(const blob::BlobInfo&)>;
+// Runs on the transfer's thread after a successful transfer released its readers: for work that
+// must not delay the last byte (warming caches).
+using FinishedHook = std::function<void()>;
 
+// One transfer, as its readers see it. Readers either block (wait_*) or register a callback
+// that is called once, from any thread, possibly before the registering call returns.
 class Transfer {
  public:
   ~Transfer();
-  // Blocks until the upstream answered 200 (returns the announced length, if any) or the transfer
-  // failed: kNotFound for an upstream 404, kUnavailable (or the hook's error) otherwise.
+  // Blocks until the upstream answered 200 or the transfer failed; see started().
   Result<std::optional<uint64_t>> wait_started();
-  // Blocks until bytes at `offset` are readable; 0 at the verified end. Fails when the transfer
-  // failed (the caller must abort what it was sending).
-  Result<size_t> read(uint64_t offset, char* buf, size_t len);
+  // Calls `ready` once the upstream answered 200 or the transfer failed.
+  void when_started(std::function<void()> ready);
+  // After that: the announced length, if any, or why the transfer failed: kNotFound for an
+  // upstream 404, kUnavailable (or the commit hook's error) otherwise.
+  Result<std::optional<uint64_t>> started();
+
+  // What may be sent now: bytes [0, readable) of the spool `fd` (valid while the Transfer
+  // lives). The last byte is withheld until the content is verified and committed; `complete`
+  // then says readable is the whole body. A failure means the reader must abort what it sends.
+  struct Progress {
+    int fd = -1;
+    uint64_t readable = 0;
+    bool complete = false;
+    std::optional<Error> error;
+  };
+  Progress progress();
+  // Calls `wake` once progress() shows more than `seen` readable bytes, completion or failure.
+  void when_more(uint64_t seen, std::function<void()> wake);
+
   // Blocks until the transfer ends: the committed blob or the failure.
   Result<blob::BlobInfo> wait_finished();
 
  private:
   friend class ObjectFetcher;
   enum class State { kRunning, kDone, kFailed };
-  void started(std::optional<uint64_t> length);
+  using Callbacks = std::vector<std::function<void()>>;
+  void mark_started(std::optional<uint64_t> length);
+  void set_spool(int fd);
   void appended(uint64_t bytes);
   void finish(Result<blob::BlobInfo> outcome);
   bool aborted() const { return abort_.load(); }
+  uint64_t readable() const;  // mu_ held
+  Callbacks due_readers();    // mu_ held: the when_more callbacks whose condition holds now
+  static void run_all(Callbacks& callbacks);
 
   std::mutex mu_;
   std::condition_variable cv_;
@@ -75,7 +103,9 @@ class Transfer {
   State state_ = State::kRunning;
   std::optional<Error> error_;
   blob::BlobInfo info_;
-  int fd_ = -1;  // the spool; closed when the last reader lets go
+  int fd_ = -1;  // the spool; closed with the Transfer (when the last reader lets go)
+  Callbacks start_waiters_;
+  std::vector<std::pair<uint64_t, std::function<void()>>> more_waiters_;
   std::atomic<bool> abort_{false};
 };
 
@@ -89,9 +119,12 @@ class ObjectFetcher {
   ObjectFetcher(const ObjectFetcher&) = delete;
   ObjectFetcher& operator=(const ObjectFetcher&) = delete;
 
-  // Joins the transfer of `key` or starts one. `connection` must outlive the transfer.
+  // Joins the transfer of `key` or starts one. `connection` must outlive the transfer. Never
+  // blocks on I/O (an I/O thread may call it): the worker sends the GET, and creates the spool
+  // and the blob writer once the upstream answered.
   Result<std::shared_ptr<Transfer>> fetch(const Connection& connection, const std::string& key,
-                                          ObjectRequest request, CommitHook on_commit);
+                                          ObjectRequest request, CommitHook on_commit,
+                                          FinishedHook on_finished = {});
   size_t in_flight();
   size_t threads();  // worker threads alive, busy or idle
   size_t idle();     // worker threads waiting for a transfer
@@ -103,6 +136,7 @@ class ObjectFetcher {
     std::string key;
     ObjectRequest request;
     CommitHook on_commit;
+    FinishedHook on_finished;
     std::shared_ptr<Transfer> transfer;
   };
   struct Recent {

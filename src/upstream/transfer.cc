@@ -3,6 +3,7 @@
 #include <cctype>
 #include <charconv>
 #include <exception>
+#include <utility>
 
 namespace arca::upstream::detail {
 namespace {
@@ -221,6 +222,10 @@ CURLcode Attempt::run(const CurlPool::Lease& lease, std::chrono::milliseconds ti
   for (int running = 1; mc == CURLM_OK;) {
     mc = curl_multi_perform(multi, &running);
     if (mc != CURLM_OK || running == 0) break;
+    if (sink.on_waiting && !delivered) {
+      auto waiting = std::exchange(sink.on_waiting, nullptr);
+      waiting();
+    }
     mc = curl_multi_poll(multi, nullptr, 0, int(tick.count()), nullptr);
   }
   std::optional<CURLcode> result;

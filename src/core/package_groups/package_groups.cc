@@ -49,12 +49,17 @@ PackageGroups::PackageGroups(store::MetadataStore& store, ControlPlane& control,
 
 Result<PackageGroups::DomainPtr> PackageGroups::load(const std::string& owner,
                                                      const std::string& domain) {
+  uint64_t changes_before = 0;
+  {
+    std::lock_guard lock(mu_);
+    changes_before = changes_;
+  }
   ARCA_ASSIGN_OR_RETURN(int64_t generation, store_.package_groups_generation(owner, domain));
   std::string cache_key = owner + "/" + domain;
   {
     std::lock_guard lock(mu_);
-    if (auto it = domains_.find(cache_key); it != domains_.end() &&
-                                            it->second->generation == generation)
+    if (auto it = domains_.find(cache_key);
+        it != domains_.end() && it->second->generation == generation)
       return it->second;
   }
   ARCA_ASSIGN_OR_RETURN(std::vector<store::PackageGroup> groups,
@@ -82,7 +87,7 @@ Result<PackageGroups::DomainPtr> PackageGroups::load(const std::string& owner,
     dom->groups.emplace(g.pattern, std::move(g));
   }
   std::lock_guard lock(mu_);
-  domains_[cache_key] = dom;
+  if (changes_ == changes_before) domains_[cache_key] = dom;  // else it may predate a change
   return DomainPtr(dom);
 }
 
@@ -133,8 +138,25 @@ GroupView PackageGroups::view(const Domain& dom, const store::PackageGroup& g) c
 Result<GroupDecision> PackageGroups::decide(const store::RepositoryRef& repo,
                                             const store::PackageKey& key, Restriction r) {
   ARCA_ASSIGN_OR_RETURN(DomainPtr dom, load(repo.domain_owner, repo.domain_name));
-  const store::PackageGroup& g = group_of(*dom, key);
-  EffectiveRestriction e = effective(*dom, g, type_of(r));
+  return decision(*dom, repo, key, r);
+}
+
+std::optional<GroupDecision> PackageGroups::peek(const store::RepositoryRef& repo,
+                                                 const store::PackageKey& key, Restriction r) {
+  DomainPtr dom;
+  {
+    std::lock_guard lock(mu_);
+    auto it = domains_.find(repo.domain_owner + "/" + repo.domain_name);
+    if (it == domains_.end()) return std::nullopt;
+    dom = it->second;
+  }
+  return decision(*dom, repo, key, r);
+}
+
+GroupDecision PackageGroups::decision(const Domain& dom, const store::RepositoryRef& repo,
+                                      const store::PackageKey& key, Restriction r) const {
+  const store::PackageGroup& g = group_of(dom, key);
+  EffectiveRestriction e = effective(dom, g, type_of(r));
   GroupDecision d;
   d.group = g.pattern;
   d.effective_mode = e.effective_mode;
@@ -145,6 +167,12 @@ Result<GroupDecision> PackageGroups::decide(const store::RepositoryRef& repo,
 }
 
 void PackageGroups::notify() {
+  {
+    // peek() must not answer from what this change made stale.
+    std::lock_guard lock(mu_);
+    domains_.clear();
+    ++changes_;
+  }
   for (const auto& fn : changed_) fn();
 }
 

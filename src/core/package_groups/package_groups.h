@@ -26,8 +26,8 @@ namespace arca::core {
 
 // One restriction type of a group as DescribePackageGroup shows it.
 struct EffectiveRestriction {
-  std::string mode;            // as set, possibly INHERIT
-  std::string effective_mode;  // INHERIT resolved up the hierarchy
+  std::string mode;                           // as set, possibly INHERIT
+  std::string effective_mode;                 // INHERIT resolved up the hierarchy
   std::optional<std::string> inherited_from;  // pattern of the group the mode came from
   std::set<std::string> allowed;              // the allow-list that applies (own or inherited)
   size_t repositories_count = 0;              // size of the group's own allow-list
@@ -67,12 +67,14 @@ class PackageGroups final : public OriginPolicy {
   void on_change(std::function<void()> fn) { changed_.push_back(std::move(fn)); }
 
   Result<GroupView> create(const auth::Principal& caller, const DomainInput& d,
-                           const std::string& pattern, const std::optional<std::string>& description,
+                           const std::string& pattern,
+                           const std::optional<std::string>& description,
                            const std::optional<std::string>& contact_info);
   Result<GroupView> describe(const auth::Principal& caller, const DomainInput& d,
                              const std::string& pattern);
   Result<GroupView> update(const auth::Principal& caller, const DomainInput& d,
-                           const std::string& pattern, const std::optional<std::string>& description,
+                           const std::string& pattern,
+                           const std::optional<std::string>& description,
                            const std::optional<std::string>& contact_info);
   Result<std::pair<GroupView, AllowedUpdates>> update_origin(const auth::Principal& caller,
                                                              const DomainInput& d,
@@ -97,6 +99,10 @@ class PackageGroups final : public OriginPolicy {
 
   Result<GroupDecision> decide(const store::RepositoryRef& repo, const store::PackageKey& key,
                                Restriction r) override;
+  // From the domain's groups as last loaded by this node, without checking the store's
+  // generation (another node's change is seen at the next decide()).
+  std::optional<GroupDecision> peek(const store::RepositoryRef& repo, const store::PackageKey& key,
+                                    Restriction r) override;
 
  private:
   struct Domain {
@@ -114,6 +120,8 @@ class PackageGroups final : public OriginPolicy {
                                  const std::string& type) const;
   // The group a package belongs to (never null: the root matches everything).
   const store::PackageGroup& group_of(const Domain& dom, const store::PackageKey& key) const;
+  GroupDecision decision(const Domain& dom, const store::RepositoryRef& repo,
+                         const store::PackageKey& key, Restriction r) const;
   void notify();
 
   store::MetadataStore& store_;
@@ -121,6 +129,7 @@ class PackageGroups final : public OriginPolicy {
   const size_t max_groups_;
   std::mutex mu_;
   std::map<std::string, DomainPtr> domains_;  // "owner/domain" -> loaded groups
+  uint64_t changes_ = 0;                      // notify() calls; guarded by mu_
   std::vector<std::function<void()>> changed_;
 };
 

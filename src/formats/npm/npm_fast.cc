@@ -1,8 +1,9 @@
 // Reads answered on an I/O thread from memory (FormatHandler::try_fast): a packument already in
-// the packument cache, and a tarball of a package whose snapshot core::Packages has cached, when
-// the blob is a local file (sent with sendfile). Everything else, including every error, returns
-// nullopt so the blocking path (npm_reads.cc) answers; the responses come from the same builders
-// (npm_read_responses.h), so both paths answer alike.
+// the packument cache; a tarball of a package whose snapshot core::Packages has cached, when
+// the blob is a local file (sent with sendfile); and a pull-through miss whose whole resolution
+// is in memory (core::PullThrough::peek_miss), answered by a deferred response that no thread
+// waits for. Everything else, including every error, returns nullopt so the blocking path
+// (npm_reads.cc) answers; the responses come from the same builders, so both paths answer alike.
 #include "formats/npm/npm_format.h"
 #include "formats/npm/npm_read_responses.h"
 
@@ -29,7 +30,12 @@ std::optional<http::Response> NpmFormat::try_fast(const http::Request& request,
     if (!key || !version) return std::nullopt;
     auto handle = packages_.peek_asset(ctx.repository, *key, *version,
                                        tarball_file_name(route.package, *version));
-    if (!handle || !*handle || !(*handle)->local_path) return std::nullopt;
+    if (!handle) return std::nullopt;
+    if (!*handle) {
+      if (handle->error().code != Code::kNotFound) return std::nullopt;
+      return fast_miss(ctx, route.package, *key, *version, route.file);
+    }
+    if (!(*handle)->local_path) return std::nullopt;
     const core::AssetLocation& h = **handle;
     http::Response r = tarball_response(request, h.asset);
     // Blob files are content-addressed: the server may keep them open between responses.
@@ -38,6 +44,18 @@ std::optional<http::Response> NpmFormat::try_fast(const http::Request& request,
     return r;
   }
   return std::nullopt;
+}
+
+std::optional<http::Response> NpmFormat::fast_miss(const RequestContext& ctx, const NpmName& name,
+                                                   const store::PackageKey& key,
+                                                   const std::string& version,
+                                                   const std::string& file) {
+  auto transfer = pull_.peek_miss(ctx.repository, key, version, tarball_file_name(name, version),
+                                  upstream_.peek_version(name, version));
+  if (!transfer) return std::nullopt;
+  std::string label = core::metrics_label(ctx.repository);
+  if (!*transfer) return tarball_failure(label, file, transfer->error());
+  return streamed_tarball(label, file, version, std::move(**transfer));
 }
 
 }  // namespace arca::formats::npm

@@ -23,7 +23,7 @@ struct NpmOptions {
   // A PUT {name} body announced by Content-Length at most this big is read into memory;
   // larger or chunked ones are spooled to a temp file.
   uint64_t max_buffered_publish_bytes = 1u << 20;
-  uint64_t max_small_body_bytes = 1u << 20;        // dist-tag and other writes
+  uint64_t max_small_body_bytes = 1u << 20;  // dist-tag and other writes
   uint64_t packument_cache_bytes = 64u << 20;
   ParseLimits parse_limits;
   size_t max_search_scan = 2000;  // packages examined by one search
@@ -77,8 +77,17 @@ class NpmFormat final : public FormatHandler {
                                  const store::PackageKey& key);
   // Counts a package read in the cache metrics of the repository (bytes served from storage).
   void count(const RequestContext& ctx, upstream::CacheResult result, uint64_t bytes);
-  // A tarball streamed in from an external connection as it arrives.
-  http::Response streamed_tarball(const core::ResolvedAsset& resolved);
+  // A tarball streamed in from an external connection as it arrives (deferred until the
+  // upstream answered); `label` is the repository's metrics label.
+  http::Response streamed_tarball(const std::string& label, const std::string& file,
+                                  const std::string& version,
+                                  std::shared_ptr<upstream::Transfer> transfer);
+  // A tarball nobody could provide, in npm's terms; counted as a negative answer.
+  http::Response tarball_failure(const std::string& label, const std::string& file, const Error& e);
+  // try_fast() for a tarball that is not in the repository: a miss started from memory.
+  std::optional<http::Response> fast_miss(const RequestContext& ctx, const NpmName& name,
+                                          const store::PackageKey& key, const std::string& version,
+                                          const std::string& file);
 
   core::Packages& packages_;
   core::PullThrough& pull_;

@@ -2,6 +2,7 @@
 #include <boost/json.hpp>
 #include <stdexcept>
 
+#include "formats/miss_response.h"
 #include "formats/npm/npm_format.h"
 #include "formats/npm/npm_read_responses.h"
 #include "formats/npm/npm_responses.h"
@@ -51,8 +52,7 @@ http::Response NpmFormat::get_packument(const http::Request& request, const Requ
     auto body = render_packument(m->snapshot, name, {ctx.repository_url, want.abbreviated});
     if (!body) return package_not_found();
     auto fresh = std::make_shared<CachedDocument>();
-    fresh->etag =
-        "\"" + crypto::sha256_hex(*body).substr(0, 40) + (want.gzip ? "-gz" : "") + "\"";
+    fresh->etag = "\"" + crypto::sha256_hex(*body).substr(0, 40) + (want.gzip ? "-gz" : "") + "\"";
     fresh->body = want.gzip ? gzip_compress(*body) : std::move(*body);
     fresh->expires_at = m->expires_at;
     if (m->result == upstream::CacheResult::kStale) fresh->cache_state = "STALE";
@@ -63,7 +63,7 @@ http::Response NpmFormat::get_packument(const http::Request& request, const Requ
   http::Response r = packument_response(request, doc, want);
   if (state) r.headers.set(kCacheHeader, state);
   count(ctx,
-        state                           ? upstream::CacheResult::kMiss
+        state                         ? upstream::CacheResult::kMiss
         : doc->cache_state == "STALE" ? upstream::CacheResult::kStale
                                       : upstream::CacheResult::kHit,
         0);
@@ -102,17 +102,9 @@ http::Response NpmFormat::get_tarball(const http::Request& request, const Reques
   if (!key || !version) return json_error(404, "not found: " + file);
   auto resolved = pull_.asset(ctx.repository, *key, *version, tarball_file_name(name, *version),
                               upstream_.lookup_version(name, *version));
-  if (!resolved) {
-    count(ctx, upstream::CacheResult::kNegative, 0);
-    if (resolved.error().code == Code::kUnavailable)  // see merged(): fail fast, say why
-      return json_error(404, file + " is not cached here and the upstream could not be asked: " +
-                                 resolved.error().message);
-    return error_response(resolved.error());
-  }
-  if (resolved->transfer) {
-    count(ctx, resolved->result, 0);
-    return streamed_tarball(*resolved);
-  }
+  std::string label = core::metrics_label(ctx.repository);
+  if (!resolved) return tarball_failure(label, file, resolved.error());
+  if (resolved->transfer) return streamed_tarball(label, file, *version, resolved->transfer);
   const core::AssetHandle* handle = &*resolved->stored;
   const store::Asset& asset = handle->asset;
   count(ctx, resolved->result, asset.size);
@@ -139,23 +131,28 @@ http::Response NpmFormat::get_tarball(const http::Request& request, const Reques
   return r;
 }
 
-http::Response NpmFormat::streamed_tarball(const core::ResolvedAsset& resolved) {
-  http::Response r;
-  r.headers.set("Content-Type", "application/octet-stream");
-  r.headers.set(kCacheHeader, "MISS");
-  r.content_length = resolved.length;
-  // Read as it arrives; a failed transfer throws, which cuts the connection so that the client
-  // never takes a partial or unverified body for a whole one.
-  r.body = http::ChunkSource([transfer = resolved.transfer, offset = uint64_t(0)](
-                                 std::string& out) mutable {
-    out.resize(kChunkBytes);
-    auto n = transfer->read(offset, out.data(), out.size());
-    if (!n) throw std::runtime_error("upstream transfer failed: " + n.error().message);
-    out.resize(*n);
-    offset += *n;
-    return *n != 0;
-  });
-  return r;
+http::Response NpmFormat::tarball_failure(const std::string& label, const std::string& file,
+                                          const Error& e) {
+  pull_.metrics().request(label, upstream::CacheResult::kNegative);
+  if (e.code == Code::kUnavailable)  // see merged(): fail fast, say why
+    return json_error(
+        404, file + " is not cached here and the upstream could not be asked: " + e.message);
+  return error_response(e);
+}
+
+http::Response NpmFormat::streamed_tarball(const std::string& label, const std::string& file,
+                                           const std::string& version,
+                                           std::shared_ptr<upstream::Transfer> transfer) {
+  http::Response head;
+  head.headers.set("Content-Type", "application/octet-stream");
+  head.headers.set(kCacheHeader, "MISS");
+  upstream::CacheMetrics& metrics = pull_.metrics();
+  return miss_response(
+      std::move(transfer), std::move(head),
+      [&metrics, label] { metrics.request(label, upstream::CacheResult::kMiss); },
+      [this, label, file, version](const Error& e) {
+        return tarball_failure(label, file, core::PullThrough::not_offered(version, e));
+      });
 }
 
 }  // namespace arca::formats::npm

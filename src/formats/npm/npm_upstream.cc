@@ -126,21 +126,42 @@ Result<UpstreamPackument> parse_upstream_packument(std::string_view body, const 
   return out;
 }
 
+std::shared_ptr<const UpstreamPackument> UpstreamPackuments::parsed(const std::string& key,
+                                                                    double fetched_time) {
+  std::lock_guard lock(mu_);
+  auto it = parsed_.find(key);
+  if (it == parsed_.end() || it->second.first != fetched_time) return nullptr;
+  return it->second.second;
+}
+
+std::optional<UpstreamPackuments::Lookup> UpstreamPackuments::peek(
+    const upstream::Connection& connection, const NpmName& name) {
+  std::string key = connection.name + '\n' + name.full();
+  {
+    // Only what was parsed from the document known fresh: fresh() counts a HIT, so ask it last.
+    std::lock_guard lock(mu_);
+    if (!parsed_.count(key)) return std::nullopt;
+  }
+  auto fetched = pull_.documents().fresh(connection, "npm/" + name.full());
+  if (!fetched) return std::nullopt;
+  auto doc = parsed(key, *fetched);
+  if (!doc) return std::nullopt;
+  return Lookup{std::move(doc), upstream::CacheResult::kHit, *fetched};
+}
+
 Result<UpstreamPackuments::Lookup> UpstreamPackuments::get(const upstream::Connection& connection,
                                                            const NpmName& name) {
+  if (auto known = peek(connection, name)) return std::move(*known);
   upstream::FetchRequest request{connection.url(upstream_packument_path(name)),
                                  {{"Accept", "application/json"}}};
   ARCA_ASSIGN_OR_RETURN(upstream::DocumentLookup doc,
                         pull_.document(connection, "npm/" + name.full(), request));
   std::string key = connection.name + '\n' + name.full();
-  {
-    std::lock_guard lock(mu_);
-    if (auto it = parsed_.find(key); it != parsed_.end() && it->second.first == doc.fetched_time)
-      return Lookup{it->second.second, doc.result, doc.fetched_time};
-  }
-  auto parsed = parse_upstream_packument(*doc.body, name, connection.base_url);
-  if (!parsed) return unavailable(parsed.error().message);
-  auto shared = std::make_shared<const UpstreamPackument>(std::move(*parsed));
+  if (auto known = parsed(key, doc.fetched_time))
+    return Lookup{known, doc.result, doc.fetched_time};
+  auto body = parse_upstream_packument(*doc.body, name, connection.base_url);
+  if (!body) return unavailable(body.error().message);
+  auto shared = std::make_shared<const UpstreamPackument>(std::move(*body));
   std::lock_guard lock(mu_);
   if (parsed_.size() >= kMaxParsedDocuments) parsed_.clear();
   parsed_[key] = {doc.fetched_time, shared};
@@ -201,21 +222,39 @@ Result<MergedPackument> UpstreamPackuments::merge(const std::vector<core::ChainE
   return out;
 }
 
+namespace {
+// `version` as the parsed document offers it, with where its tarball is and its digests.
+std::optional<core::ExternalVersion> offered(const UpstreamPackument& doc,
+                                             const std::string& version) {
+  for (const auto& v : doc.versions) {
+    if (v.version != version) continue;
+    core::ExternalVersion found;
+    found.version = v;
+    found.request.url = doc.tarball_urls.at(version);
+    found.request.sha512 = v.assets.front().sha512;
+    found.request.sha1 = v.assets.front().sha1;
+    return found;
+  }
+  return std::nullopt;
+}
+}  // namespace
+
 core::ExternalLookup UpstreamPackuments::lookup_version(const NpmName& name,
                                                         const std::string& version) {
+  return
+      [this, name, version](
+          const upstream::Connection& connection) -> Result<std::optional<core::ExternalVersion>> {
+        ARCA_ASSIGN_OR_RETURN(Lookup doc, get(connection, name));
+        return offered(*doc.doc, version);
+      };
+}
+
+core::PeekLookup UpstreamPackuments::peek_version(const NpmName& name, const std::string& version) {
   return [this, name, version](const upstream::Connection& connection)
-             -> Result<std::optional<core::ExternalVersion>> {
-    ARCA_ASSIGN_OR_RETURN(Lookup doc, get(connection, name));
-    for (const auto& v : doc.doc->versions) {
-      if (v.version != version) continue;
-      core::ExternalVersion found;
-      found.version = v;
-      found.request.url = doc.doc->tarball_urls.at(version);
-      found.request.sha512 = v.assets.front().sha512;
-      found.request.sha1 = v.assets.front().sha1;
-      return std::optional<core::ExternalVersion>(std::move(found));
-    }
-    return std::optional<core::ExternalVersion>();
+             -> std::optional<std::optional<core::ExternalVersion>> {
+    auto doc = peek(connection, name);
+    if (!doc) return std::nullopt;
+    return offered(*doc->doc, version);
   };
 }
 

@@ -52,12 +52,19 @@ class UpstreamPackuments {
   // kNotFound when the connection does not have the package; kUnavailable when it failed and
   // nothing is cached.
   Result<Lookup> get(const upstream::Connection& connection, const NpmName& name);
+  // get()'s HIT from memory alone (the document known fresh and already parsed), else nullopt.
+  // Never blocks.
+  std::optional<Lookup> peek(const upstream::Connection& connection, const NpmName& name);
 
   // kNotFound (saying why) when no repository or connection offers a listable version.
   Result<MergedPackument> merge(const std::vector<core::ChainEntry>& chain, const NpmName& name);
   core::ExternalLookup lookup_version(const NpmName& name, const std::string& version);
+  // lookup_version() from memory alone (peek), for core::PullThrough::peek_asset.
+  core::PeekLookup peek_version(const NpmName& name, const std::string& version);
 
  private:
+  // The parsed document of `key` if it was parsed from the fetch at `fetched_time`.
+  std::shared_ptr<const UpstreamPackument> parsed(const std::string& key, double fetched_time);
   core::PullThrough& pull_;
   std::mutex mu_;  // guards parsed_
   // (connection, name) -> parsed document and the fetch time it was parsed from.

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "test_server.h"
+#include "support/test_server.h"
 
 namespace arca::upstream::detail {
 namespace {

@@ -13,7 +13,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "test_server.h"
+#include "support/test_server.h"
 
 namespace arca::upstream {
 namespace {
@@ -81,7 +81,8 @@ TEST(HttpClient, StreamsTheBodyInBoundedChunksAfterOneHead) {
   EXPECT_FALSE(rec.data_before_head);
   EXPECT_EQ(rec.body, body);
   EXPECT_GT(rec.chunks.size(), 1u);
-  for (const auto& c : rec.chunks) EXPECT_LE(c.size(), size_t(ClientOptions{}.receive_buffer_bytes));
+  for (const auto& c : rec.chunks)
+    EXPECT_LE(c.size(), size_t(ClientOptions{}.receive_buffer_bytes));
   EXPECT_EQ(r->body_bytes, body.size());
   EXPECT_EQ(r->attempts, 1);
   EXPECT_EQ(r->head.status, 200);

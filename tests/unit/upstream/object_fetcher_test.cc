@@ -2,13 +2,15 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <filesystem>
+#include <future>
 #include <thread>
 
 #include "blob/fs/fs_blob_store.h"
 #include "events/metrics.h"
-#include "test_server.h"
+#include "support/test_server.h"
 #include "util/crypto.h"
 
 namespace arca::upstream {
@@ -50,23 +52,40 @@ class ObjectFetcherTest : public ::testing::Test {
     return r;
   }
 
-  // Reads a transfer to its verified end.
+  // Waits (blocking) until progress() moves past `seen`, through when_more's callback.
+  static Transfer::Progress next(Transfer& t, uint64_t seen) {
+    std::promise<void> woken;
+    auto done = woken.get_future();
+    t.when_more(seen, [&woken] { woken.set_value(); });
+    done.wait();
+    return t.progress();
+  }
+
+  // Reads a transfer to its verified end as a server does: each readable range from the spool,
+  // then a wait for more.
   static Result<std::string> read_all(Transfer& t) {
     std::string out;
-    char buf[4096];
-    for (;;) {
-      ARCA_ASSIGN_OR_RETURN(size_t n, t.read(out.size(), buf, sizeof buf));
-      if (n == 0) return out;
-      out.append(buf, n);
+    for (Transfer::Progress p = t.progress();; p = next(t, out.size())) {
+      if (p.error) return *p.error;
+      if (p.readable > out.size()) {
+        std::string chunk(p.readable - out.size(), '\0');
+        if (::pread(p.fd, chunk.data(), chunk.size(), off_t(out.size())) != ssize_t(chunk.size()))
+          return unavailable("short read of the spool");
+        out += chunk;
+      }
+      if (p.complete) return out;
     }
   }
 
   Result<std::shared_ptr<Transfer>> fetch(const std::string& key, ObjectRequest r,
-                                          int* commits = nullptr) {
-    return fetcher_->fetch(connection_, key, std::move(r), [commits](const blob::BlobInfo&) {
-      if (commits) ++*commits;
-      return Status{};
-    });
+                                          int* commits = nullptr, FinishedHook finished = {}) {
+    return fetcher_->fetch(
+        connection_, key, std::move(r),
+        [commits](const blob::BlobInfo&) {
+          if (commits) ++*commits;
+          return Status{};
+        },
+        std::move(finished));
   }
 
   TestServer server_;
@@ -166,6 +185,86 @@ TEST_F(ObjectFetcherTest, AnUpstream404IsNotFound) {
   auto started = (*t)->wait_started();
   ASSERT_FALSE(started);
   EXPECT_EQ(started.error().code, Code::kNotFound);
+}
+
+TEST_F(ObjectFetcherTest, StartedCallbackFiresOnceTheUpstreamAnswered) {
+  server_.route("/late.tgz", testing::delayed(100ms, testing::respond(200, "late body")));
+  ObjectRequest r;
+  r.url = server_.url("/late.tgz");
+  auto t = fetch("late", r);
+  ASSERT_TRUE(t);
+  std::promise<void> ready;
+  auto fired = ready.get_future();
+  (*t)->when_started([&ready] { ready.set_value(); });
+  EXPECT_EQ(fired.wait_for(50ms), std::future_status::timeout);  // the upstream has not answered
+  fired.wait();
+  auto length = (*t)->started();
+  ASSERT_TRUE(length) << length.error().message;
+  EXPECT_EQ(*length, 9u);
+  auto got = read_all(**t);
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(*got, "late body");
+  // Registered after the start: called at once, on the caller's thread.
+  bool now = false;
+  (*t)->when_started([&now] { now = true; });
+  EXPECT_TRUE(now);
+}
+
+TEST_F(ObjectFetcherTest, StartedCallbackSeesAnUpstream404) {
+  server_.route("/gone.tgz", testing::respond(404, "no"));
+  ObjectRequest r;
+  r.url = server_.url("/gone.tgz");
+  auto t = fetch("gone", r);
+  ASSERT_TRUE(t);
+  std::promise<void> ready;
+  (*t)->when_started([&ready] { ready.set_value(); });
+  ready.get_future().wait();
+  auto started = (*t)->started();
+  ASSERT_FALSE(started);
+  EXPECT_EQ(started.error().code, Code::kNotFound);
+  EXPECT_TRUE(next(**t, 0).error);  // a waiting reader is told too
+}
+
+TEST_F(ObjectFetcherTest, TheLastByteWaitsForTheCommitHook) {
+  const std::string body = "0123456789";
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> entered;
+  auto in_hook = entered.get_future();
+  auto t =
+      fetcher_->fetch(connection_, "held", serve("/held.tgz", body), [&](const blob::BlobInfo&) {
+        entered.set_value();
+        released.wait();
+        return Status{};
+      });
+  ASSERT_TRUE(t);
+  in_hook.wait();
+  Transfer::Progress p = (*t)->progress();
+  EXPECT_EQ(p.readable, body.size() - 1);  // verified, but not yet recorded
+  EXPECT_FALSE(p.complete);
+  std::promise<Transfer::Progress> woke;
+  (*t)->when_more(p.readable, [&] { woke.set_value((*t)->progress()); });
+  release.set_value();
+  p = woke.get_future().get();
+  EXPECT_EQ(p.readable, body.size());
+  EXPECT_TRUE(p.complete);
+}
+
+TEST_F(ObjectFetcherTest, FinishedHookRunsAfterSuccessOnly) {
+  std::promise<void> ran;
+  auto ok = fetch("fine", serve("/fine.tgz", "fine"), nullptr, [&ran] { ran.set_value(); });
+  ASSERT_TRUE(ok);
+  ASSERT_TRUE((*ok)->wait_finished());
+  EXPECT_EQ(ran.get_future().wait_for(2s), std::future_status::ready);
+
+  auto bad = serve("/corrupt.tgz", "bytes");
+  bad.sha256 = crypto::digest_hex(crypto::Algo::kSha256, "other");
+  std::atomic<bool> called{false};
+  auto failed = fetch("corrupt", bad, nullptr, [&called] { called = true; });
+  ASSERT_TRUE(failed);
+  ASSERT_FALSE((*failed)->wait_finished());
+  fetcher_.reset();  // joins the worker: a hook would have run by now
+  EXPECT_FALSE(called);
 }
 
 }  // namespace

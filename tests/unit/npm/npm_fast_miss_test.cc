@@ -1,0 +1,187 @@
+// A pull-through miss answered from the I/O thread (NpmFormat::try_fast → PullThrough::peek_miss):
+// once the packument was read, a tarball that only the external connection has is resolved from
+// memory and answered by a Deferred response streamed from the transfer, exactly as the blocking
+// path would answer; whatever is not in memory is declined.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "auth/access_keys.h"
+#include "formats/endpoint.h"
+#include "formats/npm/npm_read_responses.h"
+#include "support/test_server.h"
+#include "unit/npm/npm_fixture.h"
+#include "util/clock.h"
+#include "util/crypto.h"
+
+namespace arca::formats::npm {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::kAccount;
+using testing::kPrefix;
+using upstream::testing::TestServer;
+
+class NpmFastMissTest : public testing::NpmFixture {
+ protected:
+  void SetUp() override {
+    config_.external_connections["public:npmjs"] = upstream_.url("/");
+    set_up("npm_fast_miss_test", [this] {
+      auto key = auth::create_access_key(*store_, *keyring_, kAccount, "alice");
+      ASSERT_TRUE(key);
+      ASSERT_TRUE(keys_->reload());
+      caller_ = auth::Principal{kAccount, "alice", key->key.id};
+    });
+    ASSERT_TRUE(control_->associate_external_connection(caller_, {kAccount, "dom", "repo"},
+                                                        "public:npmjs"));
+    core::Packages& pk = *packages_;
+    endpoints_ = std::make_unique<PackageEndpoints>(
+        *tokens_,
+        [&pk](const auth::Principal& c, const EndpointRef& ref) {
+          return pk.repository(c, ref.owner, ref.domain, ref.repository);
+        },
+        "http://127.0.0.1:9",
+        [&pk](const auth::Principal& c, const EndpointRef& ref) {
+          return pk.peek_repository(c, ref.owner, ref.domain, ref.repository);
+        });
+    endpoints_->add_format("npm", *npm_);
+    token_ = tokens_->issue(caller_, kAccount, "dom", now_epoch_seconds() + 3600);
+  }
+
+  // The upstream offers `lib` 1.0.0 (served) and 2.0.0 (listed, but its tarball is gone).
+  void serve_lib() {
+    std::string versions;
+    for (const char* v : {"1.0.0", "2.0.0"}) {
+      std::string body = std::string("tarball of ") + v;
+      std::string url = upstream_.url(std::string("/lib/-/lib-") + v + ".tgz");
+      if (std::string(v) == "1.0.0")
+        upstream_.route("/lib/-/lib-1.0.0.tgz", upstream::testing::respond(200, body));
+      if (!versions.empty()) versions += ",";
+      versions += std::string("\"") + v + "\":{\"name\":\"lib\",\"version\":\"" + v +
+                  "\",\"dist\":{\"tarball\":\"" + url + "\",\"integrity\":\"sha512-" +
+                  crypto::base64_encode(crypto::digest(crypto::Algo::kSha512, body)) +
+                  "\",\"shasum\":\"" + crypto::digest_hex(crypto::Algo::kSha1, body) + "\"}}";
+    }
+    upstream_.route("/lib/-/lib-2.0.0.tgz", upstream::testing::respond(404, "gone"));
+    upstream_.route(
+        "/lib", upstream::testing::respond(200,
+                                           "{\"name\":\"lib\",\"dist-tags\":{\"latest\":\"2.0.0\"},"
+                                           "\"versions\":{" +
+                                               versions + "}}"));
+  }
+
+  http::Request request(const std::string& target) {
+    http::Request r;
+    r.method = "GET";
+    r.target = r.path = kPrefix + target;
+    r.headers.add("Authorization", "Bearer " + token_);
+    return r;
+  }
+  std::optional<http::Response> fast(const std::string& target) {
+    auto r = request(target);
+    return endpoints_->try_fast(r);
+  }
+  http::Response slow(const std::string& target) {
+    auto r = request(target);
+    return endpoints_->handle(r);
+  }
+
+  // The final response of a Deferred one, as the server waits for it.
+  static http::Response settle(http::Response r) {
+    while (auto* d = std::get_if<http::Deferred>(&r.body)) {
+      std::promise<http::Response> done;
+      auto got = done.get_future();
+      d->start([&done](http::Response final) { done.set_value(std::move(final)); });
+      r = got.get();
+    }
+    return r;
+  }
+
+  // A GrowingBody read to its end, as the server sends it; nullopt when it failed.
+  static std::optional<std::string> drain(http::GrowingFile& body) {
+    std::string out;
+    for (;;) {
+      http::GrowingFile::View v = body.view();
+      if (v.failed) return std::nullopt;
+      if (v.readable > out.size()) {
+        std::string chunk(v.readable - out.size(), '\0');
+        EXPECT_EQ(::pread(v.fd, chunk.data(), chunk.size(), off_t(out.size())),
+                  ssize_t(chunk.size()));
+        out += chunk;
+        continue;
+      }
+      if (v.complete) return out;
+      std::promise<void> more;
+      body.when_more(out.size(), [&more] { more.set_value(); });
+      more.get_future().wait();
+    }
+  }
+
+  TestServer upstream_;
+  std::string token_;
+  std::unique_ptr<PackageEndpoints> endpoints_;
+};
+
+TEST_F(NpmFastMissTest, AMissIsStartedFromMemoryAndStreamedAsTheSlowPathWould) {
+  serve_lib();
+  EXPECT_FALSE(fast("lib/-/lib-1.0.0.tgz"));  // nothing is known yet: the slow path decides
+  ASSERT_EQ(slow("lib").status, 200);         // the packument: chain, document and absences known
+
+  auto deferred = fast("lib/-/lib-1.0.0.tgz");
+  ASSERT_TRUE(deferred);
+  ASSERT_TRUE(std::holds_alternative<http::Deferred>(deferred->body));
+  http::Response r = settle(std::move(*deferred));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers.get(kCacheHeader), "MISS");
+  EXPECT_EQ(r.content_length, std::string("tarball of 1.0.0").size());
+  auto* body = std::get_if<http::GrowingBody>(&r.body);
+  ASSERT_TRUE(body);
+  EXPECT_EQ(drain(**body), "tarball of 1.0.0");
+  EXPECT_EQ(upstream_.requests("/lib/-/lib-1.0.0.tgz"), 1);
+
+  // Retained: the blocking path serves it from storage, and the fast path does too once the
+  // transfer's worker has loaded the package into the snapshot cache.
+  auto hit = slow("lib/-/lib-1.0.0.tgz");
+  EXPECT_EQ(hit.status, 200);
+  EXPECT_EQ(hit.headers.get(kCacheHeader), "HIT");
+  std::optional<http::Response> fast_hit;
+  for (int i = 0; i < 200; ++i, std::this_thread::sleep_for(5ms))
+    if ((fast_hit = fast("lib/-/lib-1.0.0.tgz"))) break;
+  ASSERT_TRUE(fast_hit);
+  EXPECT_TRUE(std::holds_alternative<http::FileBody>(fast_hit->body));
+  EXPECT_EQ(upstream_.requests("/lib/-/lib-1.0.0.tgz"), 1);
+}
+
+TEST_F(NpmFastMissTest, AnUpstream404AnswersAsTheSlowPathDoes) {
+  serve_lib();
+  ASSERT_EQ(slow("lib").status, 200);
+  auto deferred = fast("lib/-/lib-2.0.0.tgz");
+  ASSERT_TRUE(deferred);
+  http::Response from_fast = settle(std::move(*deferred));
+  http::Response from_slow = settle(slow("lib/-/lib-2.0.0.tgz"));
+  EXPECT_EQ(from_fast.status, 404);
+  EXPECT_EQ(from_fast.status, from_slow.status);
+  ASSERT_TRUE(http::body_text(from_fast));
+  ASSERT_TRUE(http::body_text(from_slow));
+  EXPECT_EQ(*http::body_text(from_fast), *http::body_text(from_slow));
+  EXPECT_NE(http::body_text(from_fast)->find("was not found in the repository or its upstreams"),
+            std::string::npos);
+}
+
+TEST_F(NpmFastMissTest, DeclinedWhenTheChainChangedOrTheVersionIsUnknown) {
+  serve_lib();
+  ASSERT_EQ(slow("lib").status, 200);
+  EXPECT_FALSE(fast("lib/-/lib-9.9.9.tgz"));  // not offered: the slow path says why
+  // A repository change drops the cached search orders and snapshots.
+  ASSERT_TRUE(control_->disassociate_external_connection(caller_, {kAccount, "dom", "repo"},
+                                                         "public:npmjs"));
+  EXPECT_FALSE(fast("lib/-/lib-1.0.0.tgz"));
+  EXPECT_EQ(slow("lib/-/lib-1.0.0.tgz").status, 404);
+  EXPECT_EQ(upstream_.requests("/lib/-/lib-1.0.0.tgz"), 0);
+}
+
+}  // namespace
+}  // namespace arca::formats::npm
