@@ -386,5 +386,58 @@ TEST_F(OriginPrecedenceGroups, MostSpecificGroupWins) {
   }
 }
 
+// ---- what the I/O thread may decide from memory ----------------------------------------------
+
+TEST_F(OriginPrecedenceGroups, PeekAnswersAsDecideAndNeverFromBeforeAChange) {
+  store::PackageKey key{"npm", "", "lib"};
+  auto before = groups_->decide(repo(), key, Restriction::kExternalUpstream);
+  ASSERT_TRUE(before);
+  auto peeked = groups_->peek(repo(), key, Restriction::kExternalUpstream);
+  ASSERT_TRUE(peeked);
+  EXPECT_TRUE(peeked->allowed);
+  EXPECT_EQ(peeked->group, before->group);
+
+  // After a change on this node, peek() answers from the groups as changed (update_origin
+  // reloads them for its answer) or not at all, never from before the change.
+  ASSERT_NO_FATAL_FAILURE(create_group("/npm/*"));
+  ASSERT_NO_FATAL_FAILURE(set_mode("/npm/*", store::kRestrictionExternalUpstream, kBlock));
+  peeked = groups_->peek(repo(), key, Restriction::kExternalUpstream);
+  if (!peeked) {
+    ASSERT_TRUE(groups_->decide(repo(), key, Restriction::kExternalUpstream));
+  }
+  peeked = groups_->peek(repo(), key, Restriction::kExternalUpstream);
+  ASSERT_TRUE(peeked);
+  EXPECT_FALSE(peeked->allowed);
+  EXPECT_EQ(peeked->group, "/npm/*");
+}
+
+TEST_F(OriginPrecedenceGroups, SearchOrdersAndAbsentPackagesAreKeptUntilAWrite) {
+  store::PackageKey key{"npm", "", "lib"};
+  EXPECT_FALSE(pull_->pull.peek_steps(repo()));
+  ASSERT_EQ(chain(key).size(), 2u);  // repo, then up: both read from the store
+  auto steps = pull_->pull.peek_steps(repo());
+  ASSERT_TRUE(steps);
+  ASSERT_EQ(steps->size(), 2u);
+  EXPECT_EQ((*steps)[1].repository.repository, "up");
+  // The package is absent from both, and that is remembered.
+  for (const char* r : {"repo", "up"}) {
+    auto cached = packages_->peek_package(repo(r), key);
+    ASSERT_TRUE(cached) << r;
+    EXPECT_EQ(*cached, nullptr) << r;
+  }
+  auto missing = packages_->open_asset(repo(), key, "1.0.0", "lib-1.0.0.tgz");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, Code::kNotFound);
+
+  // A publish forgets the absence; a repository change forgets the search orders.
+  ASSERT_TRUE(publish(key, "1.0.0"));
+  EXPECT_FALSE(packages_->peek_package(repo(), key));
+  EXPECT_TRUE(packages_->open_asset(repo(), key, "1.0.0", "pkg.tgz"));
+  ASSERT_TRUE(control_->update_repository(caller_, {{}, "dom", "repo"},
+                                          {.upstreams = std::vector<std::string>{}}));
+  EXPECT_FALSE(pull_->pull.peek_steps(repo()));
+  ASSERT_EQ(chain(key).size(), 1u);
+}
+
 }  // namespace
 }  // namespace arca::core

@@ -1,0 +1,90 @@
+// DocumentCache::fresh: what a lookup may take from memory without reading the store (the I/O
+// thread's pull-through miss), and that it agrees with get().
+#include "upstream/document_cache.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "events/metrics.h"
+#include "store/sqlite/sqlite_metadata_store.h"
+#include "support/test_server.h"
+
+namespace arca::upstream {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::TestServer;
+
+class DocumentCacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "arca-docs-XXXXXX").string();
+    dir_ = ::mkdtemp(tmpl.data());
+    store_ = std::move(store::SqliteMetadataStore::open(dir_ + "/meta.db").value());
+    cache_ = std::make_unique<DocumentCache>(*store_, metrics_);
+    connection_.name = "public:npmjs";
+    connection_.base_url = server_.url("/");
+    ClientOptions o;
+    o.connect_timeout = 1s;
+    o.first_byte_timeout = 2s;
+    o.max_retries = 0;
+    connection_.client = std::make_unique<HttpClient>(o);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  Result<DocumentLookup> get(const std::string& path) {
+    return cache_->get(connection_, "npm/" + path, FetchRequest{server_.url("/" + path), {}});
+  }
+
+  TestServer server_;
+  std::string dir_;
+  std::unique_ptr<store::SqliteMetadataStore> store_;
+  events::Registry registry_;
+  CacheMetrics metrics_{registry_};
+  std::unique_ptr<DocumentCache> cache_;
+  Connection connection_;
+};
+
+TEST_F(DocumentCacheTest, FreshIsKnownOnlyAfterAFetchAndWithinTheTtl) {
+  server_.route("/lib", testing::respond(200, "{\"name\":\"lib\"}"));
+  EXPECT_FALSE(cache_->fresh(connection_, "npm/lib"));
+  auto first = get("lib");
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(first->result, CacheResult::kMiss);
+  auto fetched = cache_->fresh(connection_, "npm/lib");
+  ASSERT_TRUE(fetched);
+  EXPECT_EQ(*fetched, first->fetched_time);
+  auto again = get("lib");  // a HIT with the same document
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->result, CacheResult::kHit);
+  EXPECT_EQ(again->fetched_time, *fetched);
+  EXPECT_EQ(server_.requests("/lib"), 1);
+
+  connection_.metadata_ttl = 0s;  // expired: get() must revalidate, fresh() must not answer
+  EXPECT_FALSE(cache_->fresh(connection_, "npm/lib"));
+  connection_.offline = true;  // offline: whatever was fetched, however old
+  EXPECT_TRUE(cache_->fresh(connection_, "npm/lib"));
+}
+
+TEST_F(DocumentCacheTest, NegativeAndStaleAnswersAreNeverFresh) {
+  server_.route("/gone", testing::respond(404, "no"));
+  EXPECT_FALSE(get("gone"));
+  EXPECT_FALSE(cache_->fresh(connection_, "npm/gone"));
+
+  server_.route("/flaky",
+                testing::times(1, testing::respond(200, "{}"), testing::respond(500, "x")));
+  ASSERT_TRUE(get("flaky"));
+  connection_.metadata_ttl = 0s;
+  auto stale = get("flaky");  // the upstream fails: the old document, STALE
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(stale->result, CacheResult::kStale);
+  connection_.metadata_ttl = 600s;
+  auto fetched = cache_->fresh(connection_, "npm/flaky");
+  ASSERT_TRUE(fetched);  // still the first fetch's time, not refreshed by the stale answer
+  EXPECT_EQ(*fetched, stale->fetched_time);
+}
+
+}  // namespace
+}  // namespace arca::upstream
