@@ -9,25 +9,39 @@
 #   0. wait while bench/npm/run.sh is running (20-s sleeps, up to WAIT_MAX=900 s): 2 cores
 #   1. upstream: make_upstream.py writes packuments `small` (10 KB), `mid` (5 MiB) and `big` (1 GiB)
 #      with N_SMALL / N_SMALL / N_BIG distinct versions 1.0.0.. (random, incompressible .tgz with
-#      the right dist.integrity and shasum); nginx serves them (same settings as bench/npm)
+#      the right dist.integrity and shasum); nginx serves them (same settings as bench/npm).
+#      A second nginx is the reference reverse proxy: `proxy_pass` to the first with upstream
+#      keep-alive (16), HTTP/1.1, no cache: the floor of one proxy hop on this machine, to read
+#      the 1.2x target against when the upstream itself answers in about 1 ms (loopback).
 #   2. Arca (copy of $ARCA) on a new data dir, config: [external_connections] "public:npmjs" =
 #      nginx, metadata_ttl 10m, access_log off; domain bench, repository `pull` associated with
-#      public:npmjs, repository `local`; a token (arca_setup.py)
+#      public:npmjs, repository `local`; a token (arca_setup.py) (start_arca)
 #   3. packuments: nginx direct, then through Arca (MISS), then again (HIT)
-#   4. (a) miss time to first byte: for each version: curl direct from nginx, then curl through
-#      `pull` (a miss: each version is fetched once); curl -w %{time_starttransfer}, full body read.
-#      For `big` each miss is also (b): Arca's VmRSS sampled every 0.1 s (../sample_proc.py).
+#   4. (a) miss time to first byte: for each version of `small` and `mid`: curl direct from nginx,
+#      then through the reference reverse proxy (kind `proxy`), then through `pull` (a miss: each
+#      version is fetched once); curl -w %{time_starttransfer}, full body read. For `big`: direct,
+#      then the miss, which is also (b): Arca's VmRSS sampled every 0.1 s (../sample_proc.py).
 #      Then every `big` version again through Arca (HIT), RSS sampled as well.
 #   5. (c) wrk (bench/npm settings: -t2 -c64 -d10s, 2 repetitions, Bearer token) on version 1.0.0 of
 #      `small` and `mid`: cached in `pull` vs the same bytes published to `local` (publish_local.py),
 #      alternating which goes first
-#   6. table.py: the table -> $RESULTS_DIR/upstream.md; with UPDATE_DOC=1 (default) also the
+#   6. (a') emulated remote upstream (skipped when UPSTREAM_DELAY_MS is 0 or empty): delay_proxy.py
+#      relays to the same nginx, and each response's first byte comes UPSTREAM_DELAY_MS after the
+#      request reached it (its own connect and nginx's answer fall inside that time).
+#      make_upstream.py writes `dsmall` and `dmid` (sizes and counts of small and mid) under
+#      static/delayed/, with tarball URLs through the delay proxy; a second Arca (start_arca, same
+#      config, "public:npmjs" = the delay proxy + /delayed/); each packument once through it, then
+#      for each version: curl via the delay proxy (kind `direct-delayed`), then the miss through
+#      the second Arca (kind `miss-delayed`). Real registries answer in >= 10 ms; this shows what
+#      Arca's fixed per-miss cost weighs against such an upstream.
+#   7. table.py: the table -> $RESULTS_DIR/upstream.md; with UPDATE_DOC=1 (default) also the
 #      section "## Pull-through cache (issue C)" of docs/performance.md
 # Knobs (environment): ARCA, BENCH_DIR (under /tmp, wiped at start), RESULTS_DIR, N_SMALL (15),
 # N_BIG (3), SMALL_BYTES, MID_BYTES, BIG_BYTES, WRK_THREADS/WRK_CONNS/WRK_DURATION/WRK_REPEATS
-# (2/64/10s/2), WRK_CASES ("small mid"), WAIT_OTHER (1), WAIT_MAX (900), UPDATE_DOC (1), KEEP (0:
-# delete the static tree and Arca's data dir on exit), PERF (0; 1: `perf record -g` of Arca during the
-# first 1 GiB miss -> $RESULTS_DIR/perf-miss.data, perf-miss.txt (top symbols), perf-miss-dso.txt).
+# (2/64/10s/2), WRK_CASES ("small mid"), UPSTREAM_DELAY_MS (10; 0 or empty: no step 6), WAIT_OTHER
+# (1), WAIT_MAX (900), UPDATE_DOC (1), KEEP (0: delete the static tree and Arca's data dirs on exit),
+# PERF (0; 1: `perf record -g` of Arca during the first 1 GiB miss -> $RESULTS_DIR/perf-miss.data,
+# perf-miss.txt (top symbols), perf-miss-dso.txt).
 set -euo pipefail
 UP_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$UP_SRC/../.." && pwd)
@@ -44,6 +58,7 @@ WRK_CONNS=${WRK_CONNS:-64}
 WRK_DURATION=${WRK_DURATION:-10s}
 WRK_REPEATS=${WRK_REPEATS:-2}
 WRK_CASES=${WRK_CASES:-"small mid"}
+UPSTREAM_DELAY_MS=${UPSTREAM_DELAY_MS-10}  # `-`, not `:-`: an empty value disables step 6
 WAIT_OTHER=${WAIT_OTHER:-1}
 WAIT_MAX=${WAIT_MAX:-900}
 UPDATE_DOC=${UPDATE_DOC:-1}
@@ -51,12 +66,15 @@ KEEP=${KEEP:-0}
 PERF=${PERF:-0}
 export BENCH_DIR RESULTS_DIR
 
+# shellcheck source=SCRIPTDIR/../helpers.sh
 source "$UP_SRC/../helpers.sh"
 for t in nginx wrk curl python3; do need "$t"; done
 [[ ${PERF:-0} == 1 ]] && need perf
 python3 -c 'import boto3' || { echo "missing python module boto3" >&2; exit 2; }
 [[ -x $ARCA ]] || { echo "no server binary at $ARCA (set ARCA=...)" >&2; exit 2; }
 case $BENCH_DIR in /tmp/?*) ;; *) echo "BENCH_DIR must be under /tmp" >&2; exit 2;; esac
+[[ -z $UPSTREAM_DELAY_MS || $UPSTREAM_DELAY_MS =~ ^[0-9]+(\.[0-9]+)?$ ]] \
+  || { echo "UPSTREAM_DELAY_MS must be a number of milliseconds" >&2; exit 2; }
 
 T_START=$(date +%s)
 step() { echo "=== $1 (+$(( $(date +%s) - T_START )) s) $(machine_note)" | tee -a "$RESULTS_DIR/machine.txt"; }
@@ -76,18 +94,21 @@ fi
 rm -rf "$BENCH_DIR"; mkdir -p "$BENCH_DIR/bin" "$RESULTS_DIR"; chmod 755 "$BENCH_DIR"
 cp "$ARCA" "$BENCH_DIR/bin/arca"
 STATIC_ROOT=$BENCH_DIR/static NGX=$BENCH_DIR/nginx AD=$BENCH_DIR/arca
-NGINX_PID= ARCA_PID=
+NGX_PROXY=$BENCH_DIR/nginx-proxy AD2=$BENCH_DIR/arca-delayed
+# every server started, for cleanup: nginx (static upstream, reference proxy), Arca (one per
+# phase), the delay proxy. NGINX_PID is whichever nginx start_static_nginx started last.
+NGINX_PID='' NGINX_PIDS=() ARCA_PID='' ARCA_PIDS=() DELAY_PID=''
 cleanup() {
   set +e
   stop_sampler
   [[ -n ${PERF_PID:-} ]] && kill -INT "$PERF_PID" 2>/dev/null
-  [[ -n $NGINX_PID ]] && kill -QUIT "$NGINX_PID" 2>/dev/null
-  [[ -n $ARCA_PID ]] && kill -TERM "$ARCA_PID" 2>/dev/null
-  for p in $NGINX_PID $ARCA_PID; do
+  for p in $NGINX_PID "${NGINX_PIDS[@]}"; do kill -QUIT "$p" 2>/dev/null; done
+  for p in "${ARCA_PIDS[@]}" $DELAY_PID; do kill -TERM "$p" 2>/dev/null; done
+  for p in $NGINX_PID "${NGINX_PIDS[@]}" "${ARCA_PIDS[@]}" $DELAY_PID; do
     for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
   done
-  if [[ $KEEP != 1 ]]; then rm -rf "$STATIC_ROOT" "$AD/data" "$BENCH_DIR/bin"; fi
+  if [[ $KEEP != 1 ]]; then rm -rf "$STATIC_ROOT" "$AD/data" "$AD2/data" "${BENCH_DIR:?}/bin"; fi
   echo "servers stopped$([[ $KEEP != 1 ]] && echo ', static tree and Arca data deleted')"
 }
 trap cleanup EXIT
@@ -103,7 +124,7 @@ STATIC_URL=http://127.0.0.1:$NGINX_PORT
   echo "repo HEAD: $(git -C "$REPO_ROOT" log -1 --format='%h %cd' --date=iso 2>/dev/null || echo '?'), $(git -C "$REPO_ROOT" status --porcelain --untracked-files=no 2>/dev/null | wc -l) tracked files modified in the working tree"
   echo "cpu: nproc=$(nproc) $(lscpu | sed -n 's/^Model name: *//p') mem=$(free -g | awk '/Mem:/{print $2}') GiB"
   echo "tools: $(curl --version | head -1 | cut -d' ' -f1-2) / nginx $(nginx -v 2>&1 | cut -d/ -f2) / $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
-  echo "settings: N_SMALL=$N_SMALL N_BIG=$N_BIG sizes $SMALL_BYTES/$MID_BYTES/$BIG_BYTES; wrk -t$WRK_THREADS -c$WRK_CONNS -d$WRK_DURATION x$WRK_REPEATS cases $WRK_CASES"
+  echo "settings: N_SMALL=$N_SMALL N_BIG=$N_BIG sizes $SMALL_BYTES/$MID_BYTES/$BIG_BYTES; wrk -t$WRK_THREADS -c$WRK_CONNS -d$WRK_DURATION x$WRK_REPEATS cases $WRK_CASES; UPSTREAM_DELAY_MS=${UPSTREAM_DELAY_MS:-0}"
   echo "uptime at start: $(uptime)"
 } > "$RESULTS_DIR/machine.txt"
 cat "$RESULTS_DIR/machine.txt"
@@ -113,50 +134,74 @@ step "upstream files"
 python3 "$UP_SRC/make_upstream.py" "$STATIC_ROOT" "$STATIC_URL/" \
   "small:$SMALL_BYTES:$N_SMALL" "mid:$MID_BYTES:$N_SMALL" "big:$BIG_BYTES:$N_BIG" > "$RESULTS_DIR/upstream_files.jsonl"
 chmod -R a+rX "$STATIC_ROOT"
+# shellcheck disable=SC2016  # $uri is nginx's, not the shell's
 start_static_nginx "$NGX" "$NGINX_PORT" "$STATIC_ROOT" 'try_files $uri $uri/index.json =404;'
+NGINX_PIDS+=("$NGINX_PID")
 echo "nginx pid $NGINX_PID on $STATIC_URL (static upstream)"
+# the reference reverse proxy: a second nginx in front of the first, with upstream keep-alive and
+# no cache, so the table can show what one proxy hop costs on this machine
+PROXY_PORT=$(free_port)
+PROXY_URL=http://127.0.0.1:$PROXY_PORT
+start_static_nginx "$NGX_PROXY" "$PROXY_PORT" "$STATIC_ROOT" \
+  'proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection "";' \
+  "upstream up { server 127.0.0.1:$NGINX_PORT; keepalive 16; }"
+NGINX_PIDS+=("$NGINX_PID")
+echo "nginx pid $NGINX_PID on $PROXY_URL (reference reverse proxy, no cache)"
+NGINX_PID=${NGINX_PIDS[0]}  # start_static_nginx set it to the proxy's; it is the static upstream's
 
 # ---------- 2. Arca
-step "arca"
-mkdir -p "$AD"
-cat > "$AD/arca.toml" <<TOML
+# start_arca DIR UPSTREAM_URL: Arca (the copy in $BENCH_DIR/bin) on a new data dir DIR/data and
+# a free port, config DIR/arca.toml (copied to $RESULTS_DIR/<DIR's name>.toml): access log off,
+# [external_connections] "public:npmjs" = UPSTREAM_URL, metadata_ttl 10m. Then arca_setup.py:
+# domain bench, repositories `pull` (with public:npmjs) and `local`, a token. Sets ARCA_PID (also
+# added to ARCA_PIDS for cleanup), ARCA_URL, TOKEN, PULL and LOCAL: the Arca that get() and
+# upfb() talk to from then on.
+start_arca() {
+  local dir=$1 upstream=$2
+  mkdir -p "$dir"
+  cat > "$dir/arca.toml" <<TOML
 [server]
 access_log = false
 [external_connections]
-"public:npmjs" = "$STATIC_URL/"
+"public:npmjs" = "$upstream"
 [external_connection_settings."public:npmjs"]
 metadata_ttl = "10m"
 TOML
-"$BENCH_DIR/bin/arca" serve --config "$AD/arca.toml" --data-dir "$AD/data" --listen 127.0.0.1:0 \
-  > "$AD/stdout.log" 2> "$AD/stderr.log" < /dev/null &
-ARCA_PID=$!
-for _ in $(seq 1 1000); do
-  grep -q '^arca: listening on ' "$AD/stdout.log" 2>/dev/null && break
-  kill -0 "$ARCA_PID" 2>/dev/null || { echo "arca exited:" >&2; cat "$AD/stderr.log" >&2; exit 1; }
-  sleep 0.01
-done
-ARCA_URL=$(sed -n 's/^arca: listening on //p' "$AD/stdout.log" | head -1)
-python3 "$UP_SRC/arca_setup.py" "$ARCA_URL" "$AD/data/admin.credentials" "$AD"
-TOKEN=$(cat "$AD/arca.token"); PULL=$(cat "$AD/pull.endpoint"); LOCAL=$(cat "$AD/local.endpoint")
-cp "$AD/arca.toml" "$RESULTS_DIR/arca.toml"
-echo "arca pid $ARCA_PID on $ARCA_URL; pull $PULL; local $LOCAL"
+  "$BENCH_DIR/bin/arca" serve --config "$dir/arca.toml" --data-dir "$dir/data" --listen 127.0.0.1:0 \
+    > "$dir/stdout.log" 2> "$dir/stderr.log" < /dev/null &
+  ARCA_PID=$!
+  ARCA_PIDS+=("$ARCA_PID")
+  for _ in $(seq 1 1000); do
+    grep -q '^arca: listening on ' "$dir/stdout.log" 2>/dev/null && break
+    kill -0 "$ARCA_PID" 2>/dev/null || { echo "arca exited:" >&2; cat "$dir/stderr.log" >&2; exit 1; }
+    sleep 0.01
+  done
+  ARCA_URL=$(sed -n 's/^arca: listening on //p' "$dir/stdout.log" | head -1)
+  python3 "$UP_SRC/arca_setup.py" "$ARCA_URL" "$dir/data/admin.credentials" "$dir"
+  TOKEN=$(cat "$dir/arca.token"); PULL=$(cat "$dir/pull.endpoint"); LOCAL=$(cat "$dir/local.endpoint")
+  cp "$dir/arca.toml" "$RESULTS_DIR/$(basename "$dir").toml"
+  echo "arca pid $ARCA_PID on $ARCA_URL; pull $PULL; local $LOCAL"
+}
+step "arca"
+start_arca "$AD" "$STATIC_URL/"
 
 # Arca's own view of the upstream: "sum count" of arca_upstream_first_byte_seconds (from /metrics)
 upfb() {
   curl -s "$ARCA_URL/metrics" | awk '/^arca_upstream_first_byte_seconds_sum\{connection="public:npmjs"/{s=$2}
     /^arca_upstream_first_byte_seconds_count\{connection="public:npmjs"/{c=$2} END{print s+0, c+0}'
 }
-# one GET: KIND NAME VERSION URL [auth] -> a row in ttfb.tsv (for misses, with the upstream's
-# time to first byte as Arca measured it: the /metrics histogram sum before and after)
+# one GET: KIND NAME VERSION URL [auth] -> a row in ttfb.tsv (for misses, i.e. KIND containing
+# "miss", with the upstream's time to first byte as Arca measured it: the /metrics histogram sum
+# before and after)
 TSV=$RESULTS_DIR/ttfb.tsv
 printf 'kind\tname\tversion\thttp\tttfb_s\ttotal_s\tbytes\tx_arca_cache\tload1\tupstream_fb_s\n' > "$TSV"
 get() {
   local kind=$1 name=$2 ver=$3 url=$4 auth=${5:-} args=(-sS -o /dev/null -H 'Accept: */*')
   [[ -n $auth ]] && args+=(-H "Authorization: Bearer $TOKEN")
   local out m0=() m1=() up=
-  [[ $kind == *miss ]] && read -r -a m0 < <(upfb)
+  [[ $kind == *miss* ]] && read -r -a m0 < <(upfb)
   out=$(curl "${args[@]}" -w '%{http_code}\t%{time_starttransfer}\t%{time_total}\t%{size_download}\t%header{x-arca-cache}' "$url")
-  if [[ $kind == *miss ]]; then
+  if [[ $kind == *miss* ]]; then
     read -r -a m1 < <(upfb)
     up=$(python3 -c "import sys; s0,c0,s1,c1=map(float,sys.argv[1:]); print('%.6f' % ((s1-s0)/(c1-c0)) if c1>c0 else '')" \
       "${m0[0]}" "${m0[1]}" "${m1[0]}" "${m1[1]}")
@@ -166,6 +211,20 @@ get() {
   [[ $code == 200 ]] || { echo "HTTP $code for $kind $url" >&2; exit 1; }
 }
 tgz() { echo "$1/-/$1-$2.tgz"; }
+# check_blobs MANIFEST DATA_DIR: the cached blobs must be the upstream's bytes (every tarball of
+# make_upstream.py's MANIFEST is in DATA_DIR/blobs by sha256); exits 1 when one is missing
+check_blobs() {
+  python3 - "$1" "$2" <<'PY'
+import json, os, sys
+want = {r["sha256"] for r in json.load(open(sys.argv[1]))}
+have = set()
+for dp, _, fs in os.walk(os.path.join(sys.argv[2], "blobs")):
+    have.update(f for f in fs if len(f) == 64)
+missing = want - have
+print("cached blobs: %d of %d upstream tarballs present by sha256" % (len(want) - len(missing), len(want)))
+sys.exit(1 if missing else 0)
+PY
+}
 
 # ---------- 3. packuments
 step "packuments"
@@ -180,6 +239,7 @@ for name in small mid; do
   step "misses $name"
   for k in $(seq 0 $((N_SMALL - 1))); do
     get direct "$name" "1.0.$k" "$STATIC_URL/$(tgz "$name" "1.0.$k")"
+    get proxy "$name" "1.0.$k" "$PROXY_URL/$(tgz "$name" "1.0.$k")"
     get miss "$name" "1.0.$k" "$PULL$(tgz "$name" "1.0.$k")" auth
   done
 done
@@ -210,17 +270,7 @@ for k in $(seq 0 $((N_BIG - 1))); do
   sleep 0.3; stop_sampler
 done
 for name in small mid; do get hit "$name" 1.0.0 "$PULL$(tgz "$name" 1.0.0)" auth; done
-# the cached blobs must be the upstream's bytes
-python3 - "$STATIC_ROOT/manifest.json" "$AD/data" <<'PY'
-import json, os, sys
-want = {r["sha256"] for r in json.load(open(sys.argv[1]))}
-have = set()
-for dp, _, fs in os.walk(os.path.join(sys.argv[2], "blobs")):
-    have.update(f for f in fs if len(f) == 64)
-missing = want - have
-print("cached blobs: %d of %d upstream tarballs present by sha256" % (len(want) - len(missing), len(want)))
-sys.exit(1 if missing else 0)
-PY
+check_blobs "$STATIC_ROOT/manifest.json" "$AD/data"
 
 # ---------- 5. (c) cached hit vs local hit under wrk
 step "publish local copies"
@@ -263,8 +313,34 @@ for rep in $(seq 1 "$WRK_REPEATS"); do
   done
 done
 
-# ---------- 6. table (+ docs/performance.md)
-step done
+# ---------- 6. (a') the misses again, against an emulated remote upstream
+if [[ -n $UPSTREAM_DELAY_MS && $UPSTREAM_DELAY_MS != 0 ]]; then
+  step "delayed upstream: +$UPSTREAM_DELAY_MS ms first byte"
+  DELAY_PORT=$(free_port)
+  DELAY_URL=http://127.0.0.1:$DELAY_PORT
+  python3 "$UP_SRC/delay_proxy.py" "$DELAY_PORT" "127.0.0.1:$NGINX_PORT" "$UPSTREAM_DELAY_MS" \
+    > "$BENCH_DIR/delay_proxy.log" 2>&1 < /dev/null &
+  DELAY_PID=$!
+  wait_http "$DELAY_URL/" 20 || { echo "delay_proxy.py did not start" >&2; cat "$BENCH_DIR/delay_proxy.log" >&2; exit 1; }
+  # its own packages under static/delayed/ (served by the same nginx), whose dist.tarball URLs go
+  # through the delay proxy as well: Arca fetches tarballs from the URL in the packument
+  python3 "$UP_SRC/make_upstream.py" "$STATIC_ROOT/delayed" "$DELAY_URL/delayed/" \
+    "dsmall:$SMALL_BYTES:$N_SMALL" "dmid:$MID_BYTES:$N_SMALL" >> "$RESULTS_DIR/upstream_files.jsonl"
+  chmod -R a+rX "$STATIC_ROOT/delayed"
+  start_arca "$AD2" "$DELAY_URL/delayed/"  # from here on get() and upfb() talk to this Arca
+  for name in dsmall dmid; do
+    step "delayed misses $name"
+    get pkt-miss-delayed "$name" - "$PULL$name" auth
+    for k in $(seq 0 $((N_SMALL - 1))); do
+      get direct-delayed "$name" "1.0.$k" "$DELAY_URL/delayed/$(tgz "$name" "1.0.$k")"
+      get miss-delayed "$name" "1.0.$k" "$PULL$(tgz "$name" "1.0.$k")" auth
+    done
+  done
+  check_blobs "$STATIC_ROOT/delayed/manifest.json" "$AD2/data"
+fi
+
+# ---------- 7. table (+ docs/performance.md)
+step "done"
 echo "uptime at end: $(uptime)" >> "$RESULTS_DIR/machine.txt"
 args=("$RESULTS_DIR")
 [[ $UPDATE_DOC == 1 ]] && args+=(--doc "$REPO_ROOT/docs/performance.md")
