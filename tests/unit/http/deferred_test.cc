@@ -20,21 +20,10 @@ namespace {
 using namespace std::chrono_literals;
 using testing::Client;
 using testing::get_request;
+using testing::quiet_options;
 using testing::RunningServer;
 using testing::TestHandler;
-
-ServerOptions quiet_options() {
-  ServerOptions o;
-  o.access_log = false;
-  return o;
-}
-
-Response text(std::string body) {
-  Response r;
-  r.headers.set("Content-Type", "text/plain");
-  r.body = std::move(body);
-  return r;
-}
+using testing::text;
 
 // A response completed by a new thread after `delay`.
 Response later(std::string body, std::chrono::milliseconds delay) {

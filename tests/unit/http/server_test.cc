@@ -20,6 +20,7 @@ namespace {
 using namespace std::chrono_literals;
 using testing::Client;
 using testing::get_request;
+using testing::quiet_options;
 using testing::RunningServer;
 using testing::TestHandler;
 
@@ -31,12 +32,6 @@ bool eventually(Pred pred) {
     std::this_thread::sleep_for(10ms);
   }
   return pred();
-}
-
-ServerOptions quiet_options() {
-  ServerOptions o;
-  o.access_log = false;
-  return o;
 }
 
 TEST(Server, SimpleGetFillsRequestAndResponseHeaders) {

@@ -156,6 +156,21 @@ class Client {
   std::string pending_;
 };
 
+// Options of a test server that writes no access log.
+inline ServerOptions quiet_options() {
+  ServerOptions o;
+  o.access_log = false;
+  return o;
+}
+
+// A text/plain response.
+inline Response text(std::string body) {
+  Response r;
+  r.headers.set("Content-Type", "text/plain");
+  r.body = std::move(body);
+  return r;
+}
+
 inline std::string get_request(std::string_view target, std::string_view extra = "") {
   return "GET " + std::string(target) + " HTTP/1.1\r\nHost: t\r\n" + std::string(extra) + "\r\n";
 }

@@ -62,13 +62,13 @@ TEST(Base64StreamDecoder, AcceptsUnpaddedInputAndLineBreaks) {
 }
 
 TEST(Base64StreamDecoder, RefusesBadInput) {
-  EXPECT_FALSE(decode("aGVsbG8*", {1000}));    // outside the alphabet
-  EXPECT_FALSE(decode("aGVs bG8=", {1000}));   // space
-  EXPECT_FALSE(decode("aGk=aGk=", {1000}));    // data after padding
-  EXPECT_FALSE(decode("a===", {1000}));        // padding after one sextet
-  EXPECT_FALSE(decode("aGk==", {2}));          // too much padding
-  EXPECT_FALSE(decode("aGVsb", {1000}));       // five sextets cannot end a group
-  EXPECT_FALSE(decode("-_-_", {1000}));        // URL-safe alphabet is not accepted
+  EXPECT_FALSE(decode("aGVsbG8*", {1000}));   // outside the alphabet
+  EXPECT_FALSE(decode("aGVs bG8=", {1000}));  // space
+  EXPECT_FALSE(decode("aGk=aGk=", {1000}));   // data after padding
+  EXPECT_FALSE(decode("a===", {1000}));       // padding after one sextet
+  EXPECT_FALSE(decode("aGk==", {2}));         // too much padding
+  EXPECT_FALSE(decode("aGVsb", {1000}));      // five sextets cannot end a group
+  EXPECT_FALSE(decode("-_-_", {1000}));       // URL-safe alphabet is not accepted
 }
 
 TEST(Base64StreamDecoder, IsSpentAfterAFailure) {

@@ -29,26 +29,10 @@ class NpmFastMissTest : public testing::NpmFixture {
  protected:
   void SetUp() override {
     config_.external_connections["public:npmjs"] = upstream_.url("/");
-    set_up("npm_fast_miss_test", [this] {
-      auto key = auth::create_access_key(*store_, *keyring_, kAccount, "alice");
-      ASSERT_TRUE(key);
-      ASSERT_TRUE(keys_->reload());
-      caller_ = auth::Principal{kAccount, "alice", key->key.id};
-    });
+    set_up("npm_fast_miss_test", [this] { make_access_key(); });
     ASSERT_TRUE(control_->associate_external_connection(caller_, {kAccount, "dom", "repo"},
                                                         "public:npmjs"));
-    core::Packages& pk = *packages_;
-    endpoints_ = std::make_unique<PackageEndpoints>(
-        *tokens_,
-        [&pk](const auth::Principal& c, const EndpointRef& ref) {
-          return pk.repository(c, ref.owner, ref.domain, ref.repository);
-        },
-        "http://127.0.0.1:9",
-        [&pk](const auth::Principal& c, const EndpointRef& ref) {
-          return pk.peek_repository(c, ref.owner, ref.domain, ref.repository);
-        });
-    endpoints_->add_format("npm", *npm_);
-    token_ = tokens_->issue(caller_, kAccount, "dom", now_epoch_seconds() + 3600);
+    make_endpoints();
   }
 
   // The upstream offers `lib` 1.0.0 (served) and 2.0.0 (listed, but its tarball is gone).
@@ -121,8 +105,6 @@ class NpmFastMissTest : public testing::NpmFixture {
   }
 
   TestServer upstream_;
-  std::string token_;
-  std::unique_ptr<PackageEndpoints> endpoints_;
 };
 
 TEST_F(NpmFastMissTest, AMissIsStartedFromMemoryAndStreamedAsTheSlowPathWould) {

@@ -24,24 +24,8 @@ using testing::kPrefix;
 class NpmFastPathTest : public testing::NpmFixture {
  protected:
   void SetUp() override {
-    set_up("npm_fast_test", [this] {
-      auto key = auth::create_access_key(*store_, *keyring_, kAccount, "alice");
-      ASSERT_TRUE(key);
-      ASSERT_TRUE(keys_->reload());
-      caller_ = auth::Principal{kAccount, "alice", key->key.id};
-    });
-    core::Packages& pk = *packages_;
-    endpoints_ = std::make_unique<PackageEndpoints>(
-        *tokens_,
-        [&pk](const auth::Principal& c, const EndpointRef& ref) {
-          return pk.repository(c, ref.owner, ref.domain, ref.repository);
-        },
-        "http://127.0.0.1:9",
-        [&pk](const auth::Principal& c, const EndpointRef& ref) {
-          return pk.peek_repository(c, ref.owner, ref.domain, ref.repository);
-        });
-    endpoints_->add_format("npm", *npm_);
-    token_ = tokens_->issue(caller_, kAccount, "dom", now_epoch_seconds() + 3600);
+    set_up("npm_fast_test", [this] { make_access_key(); });
+    make_endpoints();
   }
 
   http::Request request(const std::string& method, const std::string& target,
@@ -86,9 +70,6 @@ class NpmFastPathTest : public testing::NpmFixture {
       EXPECT_EQ(fa->immutable, fb->immutable);
     }
   }
-
-  std::string token_;
-  std::unique_ptr<PackageEndpoints> endpoints_;
 };
 
 TEST_F(NpmFastPathTest, CachedPackumentIsServedFromMemoryAsTheSlowPathServesIt) {

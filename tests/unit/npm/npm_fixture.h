@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "auth/access_keys.h"
 #include "auth/key_cache.h"
 #include "auth/keyring.h"
 #include "auth/token.h"
@@ -17,8 +18,10 @@
 #include "core/control_plane.h"
 #include "core/pull_through.h"
 #include "events/metrics.h"
+#include "formats/endpoint.h"
 #include "formats/npm/npm_format.h"
 #include "store/sqlite/sqlite_metadata_store.h"
+#include "util/clock.h"
 
 namespace arca::formats::npm::testing {
 
@@ -50,6 +53,30 @@ class NpmFixture : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
+  // A real access key for caller_: pass as set_up's `prepare_caller` when tokens are verified.
+  void make_access_key() {
+    auto key = auth::create_access_key(*store_, *keyring_, kAccount, "alice");
+    ASSERT_TRUE(key);
+    ASSERT_TRUE(keys_->reload());
+    caller_ = auth::Principal{kAccount, "alice", key->key.id};
+  }
+  // The package front door over npm_ (with the cache-only resolver the fast path needs) and a
+  // token of caller_ for it.
+  void make_endpoints() {
+    core::Packages& pk = *packages_;
+    endpoints_ = std::make_unique<PackageEndpoints>(
+        *tokens_,
+        [&pk](const auth::Principal& c, const EndpointRef& ref) {
+          return pk.repository(c, ref.owner, ref.domain, ref.repository);
+        },
+        "http://127.0.0.1:9",
+        [&pk](const auth::Principal& c, const EndpointRef& ref) {
+          return pk.peek_repository(c, ref.owner, ref.domain, ref.repository);
+        });
+    endpoints_->add_format("npm", *npm_);
+    token_ = tokens_->issue(caller_, kAccount, "dom", now_epoch_seconds() + 3600);
+  }
+
   std::string dir_;
   config::Config config_;
   auth::Principal caller_{kAccount, "alice", "AKIAAAAAAAAAAAAAAAA1"};
@@ -63,6 +90,8 @@ class NpmFixture : public ::testing::Test {
   events::Registry registry_;
   std::unique_ptr<core::PullThroughServices> pull_;
   std::unique_ptr<NpmFormat> npm_;
+  std::unique_ptr<PackageEndpoints> endpoints_;  // make_endpoints()
+  std::string token_;
 };
 
 }  // namespace arca::formats::npm::testing
