@@ -28,11 +28,14 @@ PullThrough::PullThrough(store::MetadataStore& store, Packages& packages,
       fetcher_(fetcher),
       metrics_(metrics) {
   // Search orders change only with a repository (its upstreams, its external connection).
-  packages_.add_listener([this](const store::RepositoryRef&, const store::PackageKey& key) {
-    if (!key.format.empty()) return;
-    std::lock_guard lock(steps_mu_);
-    ++steps_generation_;
-    steps_.clear();
+  // Packages outlives this object: the listener holds the cache weakly.
+  std::weak_ptr<StepCache> weak = steps_;
+  packages_.add_listener([weak](const store::RepositoryRef&, const store::PackageKey& key) {
+    auto steps = weak.lock();
+    if (!steps || !key.format.empty()) return;
+    std::lock_guard lock(steps->mu);
+    ++steps->generation;
+    steps->orders.clear();
   });
 }
 
@@ -161,25 +164,24 @@ class MemorySource final : public ChainSource {
 }  // namespace
 
 Result<std::vector<SearchStep>> PullThrough::steps(const store::RepositoryRef& repo) {
-  if (auto cached = peek_steps(repo)) return std::move(*cached);
   uint64_t generation;
   {
-    std::lock_guard lock(steps_mu_);
-    generation = steps_generation_;
+    std::lock_guard lock(steps_->mu);
+    generation = steps_->generation;
   }
   ARCA_ASSIGN_OR_RETURN(std::vector<SearchStep> found, search_order(store_, repo));
-  std::lock_guard lock(steps_mu_);
-  if (generation == steps_generation_) {  // no repository changed meanwhile
-    if (steps_.size() >= kMaxCachedOrders) steps_.clear();
-    steps_[metrics_label(repo) + '\x1f' + repo.domain_owner] = found;
+  std::lock_guard lock(steps_->mu);
+  if (generation == steps_->generation) {  // no repository changed meanwhile
+    if (steps_->orders.size() >= kMaxCachedOrders) steps_->orders.clear();
+    steps_->orders[metrics_label(repo) + '\x1f' + repo.domain_owner] = found;
   }
   return found;
 }
 
 std::optional<std::vector<SearchStep>> PullThrough::peek_steps(const store::RepositoryRef& repo) {
-  std::lock_guard lock(steps_mu_);
-  auto it = steps_.find(metrics_label(repo) + '\x1f' + repo.domain_owner);
-  if (it == steps_.end()) return std::nullopt;
+  std::lock_guard lock(steps_->mu);
+  auto it = steps_->orders.find(metrics_label(repo) + '\x1f' + repo.domain_owner);
+  if (it == steps_->orders.end()) return std::nullopt;
   return it->second;
 }
 
@@ -222,6 +224,10 @@ Result<ResolvedAsset> PullThrough::asset(const store::RepositoryRef& repo,
     if (!*found) continue;
     auto transfer = ingest(repo, key, e, std::move(**found), asset_name);
     if (!transfer) return transfer.error();
+    // After the last repository nothing else is asked: its failure before the head is the
+    // answer (not_offered), given by the response when it comes, without a thread waiting.
+    if (&e == &entries.back())
+      return ResolvedAsset{upstream::CacheResult::kMiss, std::nullopt, std::move(*transfer)};
     auto started = (*transfer)->wait_started();
     if (started) return ResolvedAsset{upstream::CacheResult::kMiss, std::nullopt, *transfer};
     if (started.error().code != Code::kNotFound) return started.error();
@@ -237,15 +243,20 @@ std::optional<Result<std::shared_ptr<upstream::Transfer>>> PullThrough::peek_mis
   auto entries = build_chain(src, connections_, repo, key, &version);
   if (!entries || !*entries) return std::nullopt;
   const std::vector<ChainEntry>& chain = **entries;
+  std::vector<const upstream::Connection*> consulted;
   for (size_t i = 0; i < chain.size(); ++i) {
     const ChainEntry& e = chain[i];
     if (e.snapshot && find_version(*e.snapshot, version)) return std::nullopt;  // not a miss
     if (!e.connection) continue;
     auto found = lookup(*e.connection);
     if (!found) return std::nullopt;
+    consulted.push_back(e.connection);
     if (!*found) continue;
     // Only the last repository's connection: after its failure asset() would look no further.
     if (i + 1 != chain.size()) return std::nullopt;
+    // Counted as asset()'s lookups would have been: one document HIT per connection asked.
+    for (const upstream::Connection* c : consulted)
+      metrics_.connection_lookup(c->name, upstream::CacheResult::kHit);
     return ingest(repo, key, e, std::move(**found), asset_name);
   }
   return std::nullopt;

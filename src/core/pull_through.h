@@ -84,7 +84,9 @@ class PullThrough {
   // version (retained into `repo`), else streamed from the first external connection that offers
   // it. kNotFound when nobody has it or the version is present but not downloadable where the
   // search found it; kUnavailable when an external connection failed and nothing else had it.
-  // A transfer is returned once the upstream answered 200 (its head known).
+  // A transfer from the chain's last repository is returned at once (its failure before the head
+  // is then given by not_offered()); one from an earlier repository once the upstream answered
+  // 200, so that an upstream 404 lets the search go on.
   Result<ResolvedAsset> asset(const store::RepositoryRef& repo, const store::PackageKey& key,
                               const std::string& version, const std::string& asset_name,
                               const ExternalLookup& lookup);
@@ -105,8 +107,9 @@ class PullThrough {
   upstream::DocumentCache& documents() { return documents_; }
   upstream::CacheMetrics& metrics() { return metrics_; }
 
-  // The search order of `repo` (search_order()), kept in memory until a repository changes;
-  // peek_steps() answers from memory alone.
+  // The search order of `repo` (search_order(), read from the store every time, so another
+  // node's change is seen) and remembered until a repository changes on this node; peek_steps()
+  // answers from memory alone.
   Result<std::vector<SearchStep>> steps(const store::RepositoryRef& repo);
   std::optional<std::vector<SearchStep>> peek_steps(const store::RepositoryRef& repo);
 
@@ -123,13 +126,17 @@ class PullThrough {
   upstream::DocumentCache& documents_;
   upstream::ObjectFetcher& fetcher_;
   upstream::CacheMetrics& metrics_;
-  std::mutex steps_mu_;
-  uint64_t steps_generation_ = 0;  // guarded by steps_mu_; bumped by every repository change
-  std::unordered_map<std::string, std::vector<SearchStep>> steps_;  // guarded by steps_mu_
+  struct StepCache {
+    std::mutex mu;
+    uint64_t generation = 0;  // bumped by every repository change
+    std::unordered_map<std::string, std::vector<SearchStep>> orders;
+  };
+  std::shared_ptr<StepCache> steps_ = std::make_shared<StepCache>();
 };
 
 // The pull-through services of one server, built from its configuration. Members are destroyed in
-// reverse order: the fetcher (stopping its transfers) before what its transfers use.
+// reverse order: the fetcher (stopping its transfers) before what its transfers use. The server
+// calls fetcher.stop() before it destroys the formats whose responses wait on transfers.
 struct PullThroughServices {
   PullThroughServices(const config::Config& config, store::MetadataStore& store,
                       blob::BlobStore& blobs, Packages& packages, events::Registry& registry,
@@ -137,14 +144,14 @@ struct PullThroughServices {
       : metrics(registry),
         connections(config),
         documents(store, metrics),
-        fetcher(blobs, metrics, spool_dir),
-        pull(store, packages, connections, documents, fetcher, metrics) {}
+        pull(store, packages, connections, documents, fetcher, metrics),
+        fetcher(blobs, metrics, spool_dir) {}
 
   upstream::CacheMetrics metrics;
   upstream::Connections connections;
   upstream::DocumentCache documents;
-  upstream::ObjectFetcher fetcher;
-  PullThrough pull;
+  PullThrough pull;                 // holds a reference to `fetcher`, used only once serving
+  upstream::ObjectFetcher fetcher;  // last: stopped and destroyed first
 };
 
 // "domain/repository": the repository label of cache metrics.

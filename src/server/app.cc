@@ -69,6 +69,12 @@ class KeyRefresher {
 }  // namespace
 
 struct App::Impl final : http::Handler {
+  // A transfer calls back into the formats and the HTTP sessions whose responses wait on it:
+  // transfers stop before any member is destroyed (the server's io_contexts go first).
+  ~Impl() override {
+    if (pull) pull->fetcher.stop();
+  }
+
   config::Config config;
   DataDir dir;
   std::unique_ptr<store::MetadataStore> store;
@@ -99,9 +105,12 @@ struct App::Impl final : http::Handler {
 
   http::BodyPolicy body_policy(const http::Request& head) const override {
     switch (door_for(head)) {
-      case Door::kControl: return control_api->body_policy(head);
-      case Door::kPackages: return packages->body_policy(head);
-      default: return {http::BodyMode::kReject, 0};
+      case Door::kControl:
+        return control_api->body_policy(head);
+      case Door::kPackages:
+        return packages->body_policy(head);
+      default:
+        return {http::BodyMode::kReject, 0};
     }
   }
 
@@ -123,11 +132,16 @@ struct App::Impl final : http::Handler {
 
   http::Response handle(http::Request& r) override {
     switch (door_for(r)) {
-      case Door::kControl: return control_api->handle(r);
-      case Door::kPackages: return packages->handle(r);
-      case Door::kService: return service_ok();
-      case Door::kMetrics: return metrics_text();
-      case Door::kNone: break;
+      case Door::kControl:
+        return control_api->handle(r);
+      case Door::kPackages:
+        return packages->handle(r);
+      case Door::kService:
+        return service_ok();
+      case Door::kMetrics:
+        return metrics_text();
+      case Door::kNone:
+        break;
     }
     return formats::json_error(404, "Not found: " + r.path);
   }
@@ -135,9 +149,12 @@ struct App::Impl final : http::Handler {
   // Package reads answerable from memory, and the health checks, skip the blocking pool.
   std::optional<http::Response> try_fast(http::Request& r) override {
     switch (door_for(r)) {
-      case Door::kPackages: return packages->try_fast(r);
-      case Door::kService: return service_ok();
-      default: return std::nullopt;
+      case Door::kPackages:
+        return packages->try_fast(r);
+      case Door::kService:
+        return service_ok();
+      default:
+        return std::nullopt;
     }
   }
 
@@ -202,8 +219,8 @@ Result<App::Urls> App::start() {
   std::string url = m.config.public_url.empty() ? urls.listen : m.config.public_url;
   while (!url.empty() && url.back() == '/') url.pop_back();
   urls.public_url = url;
-  m.control_api = std::make_unique<api::ControlApi>(*m.control, *m.packages_core, *m.groups,
-                                                   *m.keys, url);
+  m.control_api =
+      std::make_unique<api::ControlApi>(*m.control, *m.packages_core, *m.groups, *m.keys, url);
   core::Packages& pk = *m.packages_core;
   m.packages = std::make_unique<formats::PackageEndpoints>(
       *m.tokens,

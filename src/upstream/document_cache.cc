@@ -42,7 +42,6 @@ std::optional<double> DocumentCache::fresh(const Connection& connection, const s
   double age = now_epoch() - fetched;
   if (!connection.offline && !(age >= 0 && age < double(connection.metadata_ttl.count())))
     return std::nullopt;
-  metrics_.connection_lookup(connection.name, CacheResult::kHit);
   return fetched;
 }
 

@@ -46,9 +46,9 @@ class DocumentCache {
   Result<DocumentLookup> get(const Connection& connection, const std::string& key,
                              const FetchRequest& request);
   // The fetch time of the document when this node knows, from memory alone, that get() would
-  // answer HIT with it (a 200 fetched within the metadata TTL, or any age when offline); the
-  // HIT is counted. nullopt otherwise: call get(). Never blocks. The caller keeps the body
-  // (e.g. parsed) keyed by this time.
+  // answer HIT with it (a 200 fetched within the metadata TTL, or any age when offline), else
+  // nullopt: call get(). Never blocks. The caller keeps the body (e.g. parsed) keyed by this
+  // time, and counts the HIT (CacheMetrics::connection_lookup) when it uses the answer.
   std::optional<double> fresh(const Connection& connection, const std::string& key);
 
  private:

@@ -162,11 +162,11 @@ Result<FetchResult> HttpClient::Impl::fetch(const FetchRequest& request, FetchSi
       error = *a.failure;
       retry = a.failure_retryable;
     } else if (!a.swallow && rc != CURLE_OK) {
-      error = detail::with_kind(
-          unavailable("GET " + shown + ": " +
-                      (error_buffer[0] ? error_buffer : curl_easy_strerror(rc)) +
-                      " (curl error " + std::to_string(int(rc)) + ")"),
-          detail::failure_kind(rc));
+      error =
+          detail::with_kind(unavailable("GET " + shown + ": " +
+                                        (error_buffer[0] ? error_buffer : curl_easy_strerror(rc)) +
+                                        " (curl error " + std::to_string(int(rc)) + ")"),
+                            detail::failure_kind(rc));
       retry = !a.delivered && detail::transient(rc);
     } else if (!a.swallow) {
       FetchResult result{std::move(a.head), a.body_bytes, attempt};

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -155,10 +156,16 @@ Result<blob::BlobInfo> Transfer::wait_finished() {
   return info_;
 }
 
-ObjectFetcher::ObjectFetcher(blob::BlobStore& blobs, CacheMetrics& metrics, std::string spool_dir)
-    : blobs_(blobs), metrics_(metrics), spool_dir_(std::move(spool_dir)) {}
+ObjectFetcher::ObjectFetcher(blob::BlobStore& blobs, CacheMetrics& metrics, std::string spool_dir,
+                             size_t max_workers)
+    : blobs_(blobs),
+      metrics_(metrics),
+      spool_dir_(std::move(spool_dir)),
+      max_workers_(std::max<size_t>(1, max_workers)) {}
 
-ObjectFetcher::~ObjectFetcher() {
+ObjectFetcher::~ObjectFetcher() { stop(); }
+
+void ObjectFetcher::stop() {
   std::unique_lock lock(mu_);
   stopping_ = true;
   for (auto& [key, t] : running_) t->abort_ = true;
@@ -201,7 +208,7 @@ Result<std::shared_ptr<Transfer>> ObjectFetcher::fetch(const Connection& connect
     return it->second;
   }
   auto t = std::make_shared<Transfer>();
-  if (queue_.size() >= waiting_) {  // every waiting worker is spoken for: one more
+  if (queue_.size() >= waiting_ && threads_ < max_workers_) {  // every idle worker is spoken for
     try {
       std::thread(&ObjectFetcher::worker, this).detach();
     } catch (const std::system_error& e) {
@@ -245,7 +252,8 @@ void ObjectFetcher::worker() {
 
 void ObjectFetcher::run(Job& job) {
   Transfer& t = *job.transfer;
-  auto outcome = transfer(*job.connection, job.request, job.on_commit, t);
+  auto outcome = t.aborted() ? Result<blob::BlobInfo>(unavailable("the server is shutting down"))
+                             : transfer(*job.connection, job.request, job.on_commit, t);
   if (!outcome && outcome.error().code == Code::kInvalidArgument)
     metrics_.upstream_error(job.connection->name, "integrity");
   // Leave the single-flight map before waking readers: a request after this finds the version
@@ -297,13 +305,12 @@ Result<blob::BlobInfo> ObjectFetcher::transfer(const Connection& connection,
       sink_error = Error{Code::kTooLarge, request.url + " is larger than the limit"};
       return false;
     }
-    // Readers may send the head now.
-    t.mark_started(head.content_length);
     if (!writer) set_up();  // the answer came before on_waiting
     if (setup_error) {
       sink_error = setup_error;
-      return false;
+      return false;  // before readers were told: they answer with the error, not a cut body
     }
+    t.mark_started(head.content_length);  // readers may send the head now
     return true;
   };
   sink.on_data = [&](std::string_view chunk) {

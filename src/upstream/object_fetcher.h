@@ -114,8 +114,17 @@ class ObjectFetcher {
   static constexpr double kRecentSeconds = 10;
   static constexpr double kIdleSeconds = 60;
 
-  ObjectFetcher(blob::BlobStore& blobs, CacheMetrics& metrics, std::string spool_dir);
-  ~ObjectFetcher();  // aborts running transfers and waits for their threads
+  static constexpr size_t kDefaultMaxWorkers = 32;
+
+  // At most `max_workers` transfers run at once (each holds a thread, a curl handle, a spool
+  // and a blob temp file); further ones wait in a queue.
+  ObjectFetcher(blob::BlobStore& blobs, CacheMetrics& metrics, std::string spool_dir,
+                size_t max_workers = kDefaultMaxWorkers);
+  ~ObjectFetcher();  // stop()
+  // Fails queued transfers, aborts running ones and waits for every worker to exit; every
+  // reader's callback has run when it returns. Later fetch() calls fail. The owner calls it
+  // before anything a transfer's hooks or readers use goes away.
+  void stop();
   ObjectFetcher(const ObjectFetcher&) = delete;
   ObjectFetcher& operator=(const ObjectFetcher&) = delete;
 
@@ -153,6 +162,7 @@ class ObjectFetcher {
   blob::BlobStore& blobs_;
   CacheMetrics& metrics_;
   const std::string spool_dir_;
+  const size_t max_workers_;
   std::mutex mu_;
   std::condition_variable work_;  // a job was queued, or stopping
   std::condition_variable idle_;  // the last worker exited

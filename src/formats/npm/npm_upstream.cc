@@ -137,11 +137,6 @@ std::shared_ptr<const UpstreamPackument> UpstreamPackuments::parsed(const std::s
 std::optional<UpstreamPackuments::Lookup> UpstreamPackuments::peek(
     const upstream::Connection& connection, const NpmName& name) {
   std::string key = connection.name + '\n' + name.full();
-  {
-    // Only what was parsed from the document known fresh: fresh() counts a HIT, so ask it last.
-    std::lock_guard lock(mu_);
-    if (!parsed_.count(key)) return std::nullopt;
-  }
   auto fetched = pull_.documents().fresh(connection, "npm/" + name.full());
   if (!fetched) return std::nullopt;
   auto doc = parsed(key, *fetched);
@@ -151,7 +146,10 @@ std::optional<UpstreamPackuments::Lookup> UpstreamPackuments::peek(
 
 Result<UpstreamPackuments::Lookup> UpstreamPackuments::get(const upstream::Connection& connection,
                                                            const NpmName& name) {
-  if (auto known = peek(connection, name)) return std::move(*known);
+  if (auto known = peek(connection, name)) {
+    pull_.metrics().connection_lookup(connection.name, upstream::CacheResult::kHit);
+    return std::move(*known);
+  }
   upstream::FetchRequest request{connection.url(upstream_packument_path(name)),
                                  {{"Accept", "application/json"}}};
   ARCA_ASSIGN_OR_RETURN(upstream::DocumentLookup doc,

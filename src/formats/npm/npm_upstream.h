@@ -53,7 +53,7 @@ class UpstreamPackuments {
   // nothing is cached.
   Result<Lookup> get(const upstream::Connection& connection, const NpmName& name);
   // get()'s HIT from memory alone (the document known fresh and already parsed), else nullopt.
-  // Never blocks.
+  // Never blocks; counts nothing (the caller counts the lookup if it uses the answer).
   std::optional<Lookup> peek(const upstream::Connection& connection, const NpmName& name);
 
   // kNotFound (saying why) when no repository or connection offers a listable version.

@@ -51,7 +51,10 @@ class NpmFixture : public ::testing::Test {
                                                         registry_, dir_);
     npm_ = std::make_unique<NpmFormat>(*packages_, pull_->pull);
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void TearDown() override {
+    if (pull_) pull_->fetcher.stop();  // before the format its responses call back into
+    std::filesystem::remove_all(dir_);
+  }
 
   // A real access key for caller_: pass as set_up's `prepare_caller` when tokens are verified.
   void make_access_key() {

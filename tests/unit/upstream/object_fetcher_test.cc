@@ -267,5 +267,55 @@ TEST_F(ObjectFetcherTest, FinishedHookRunsAfterSuccessOnly) {
   EXPECT_FALSE(called);
 }
 
+TEST_F(ObjectFetcherTest, AFailedSetUpIsReportedBeforeTheHead) {
+  // No spool can be made: readers are told before any head, so they answer with an error
+  // instead of announcing a body they cannot send.
+  ObjectFetcher broken(*blobs_, metrics_, dir_ + "/no-such-dir");
+  auto t = broken.fetch(connection_, "k", serve("/s.tgz", "bytes"),
+                        [](const blob::BlobInfo&) { return Status{}; });
+  ASSERT_TRUE(t);
+  std::promise<void> ready;
+  (*t)->when_started([&ready] { ready.set_value(); });
+  ready.get_future().wait();
+  auto started = (*t)->started();
+  ASSERT_FALSE(started);
+  EXPECT_EQ(started.error().code, Code::kUnavailable);
+}
+
+TEST_F(ObjectFetcherTest, TransfersBeyondTheWorkerCapWaitTheirTurn) {
+  ObjectFetcher one(*blobs_, metrics_, dir_ + "/spool", /*max_workers=*/1);
+  server_.route("/first.tgz", testing::delayed(200ms, testing::respond(200, "first")));
+  ObjectRequest first;
+  first.url = server_.url("/first.tgz");
+  auto ok = [](const blob::BlobInfo&) { return Status{}; };
+  auto a = one.fetch(connection_, "first", first, ok);
+  auto b = one.fetch(connection_, "second", serve("/second.tgz", "second"), ok);
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(b);
+  ASSERT_TRUE((*b)->wait_finished());
+  EXPECT_EQ(one.threads(), 1u);
+  auto done_a = (*a)->progress();
+  EXPECT_TRUE(done_a.complete);  // the second ran after the first, on the same worker
+}
+
+TEST_F(ObjectFetcherTest, StopFailsQueuedTransfersAndWakesTheirReaders) {
+  auto one = std::make_unique<ObjectFetcher>(*blobs_, metrics_, dir_ + "/spool", 1);
+  server_.route("/busy.tgz", testing::delayed(300ms, testing::respond(200, "busy")));
+  ObjectRequest busy;
+  busy.url = server_.url("/busy.tgz");
+  auto ok = [](const blob::BlobInfo&) { return Status{}; };
+  auto a = one->fetch(connection_, "busy", busy, ok);
+  auto queued = one->fetch(connection_, "queued", serve("/q.tgz", "q"), ok);
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(queued);
+  std::promise<void> told;
+  (*queued)->when_started([&told] { told.set_value(); });
+  one->stop();
+  EXPECT_EQ(told.get_future().wait_for(0s), std::future_status::ready);
+  EXPECT_FALSE((*queued)->started());
+  EXPECT_EQ(server_.requests("/q.tgz"), 0);  // never asked the upstream
+  EXPECT_FALSE(one->fetch(connection_, "late", serve("/late.tgz", "late"), ok));
+}
+
 }  // namespace
 }  // namespace arca::upstream
