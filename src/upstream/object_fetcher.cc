@@ -1,6 +1,7 @@
 #include "upstream/object_fetcher.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -171,6 +172,35 @@ void ObjectFetcher::stop() {
   for (auto& [key, t] : running_) t->abort_ = true;
   work_.notify_all();
   idle_.wait(lock, [&] { return threads_ == 0; });
+  for (int fd : spare_spools_) ::close(fd);
+  spare_spools_.clear();
+}
+
+Result<int> ObjectFetcher::take_spool() {
+  {
+    std::lock_guard lock(mu_);
+    if (!spare_spools_.empty()) {
+      int fd = spare_spools_.back();
+      spare_spools_.pop_back();
+      return fd;
+    }
+  }
+  return open_spool(spool_dir_);
+}
+
+void ObjectFetcher::refill_spools() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ || spare_spools_.size() >= kSpareSpools) return;
+  }
+  auto fd = open_spool(spool_dir_);
+  if (!fd) return;  // the next transfer makes its own (and reports the error)
+  std::lock_guard lock(mu_);
+  if (stopping_ || spare_spools_.size() >= kSpareSpools) {
+    ::close(*fd);
+    return;
+  }
+  spare_spools_.push_back(*fd);
 }
 
 size_t ObjectFetcher::in_flight() {
@@ -245,6 +275,7 @@ void ObjectFetcher::worker() {
     queue_.pop_front();
     lock.unlock();
     run(job);
+    refill_spools();  // while no transfer waits on this worker
     lock.lock();
   }
   if (--threads_ == 0) idle_.notify_all();
@@ -279,14 +310,20 @@ Result<blob::BlobInfo> ObjectFetcher::transfer(const Connection& connection,
   std::unique_ptr<blob::BlobWriter> writer;
   std::optional<Error> setup_error;
   // The spool and the blob writer, made while the upstream prepares its answer.
-  auto set_up = [&] {
-    if (writer || setup_error) return;
-    auto spool = open_spool(spool_dir_);
+  bool spooled = false;
+  // The spool (what readers need once the head is announced) and the blob writer.
+  auto make_spool = [&] {
+    if (spooled || setup_error) return;
+    auto spool = take_spool();
     if (!spool) {
       setup_error = spool.error();
       return;
     }
     t.set_spool(*spool);
+    spooled = true;
+  };
+  auto make_writer = [&] {
+    if (writer || setup_error) return;
     auto w = blobs_.begin_write();
     if (!w) {
       setup_error = w.error();
@@ -305,12 +342,20 @@ Result<blob::BlobInfo> ObjectFetcher::transfer(const Connection& connection,
       sink_error = Error{Code::kTooLarge, request.url + " is larger than the limit"};
       return false;
     }
-    if (!writer) set_up();  // the answer came before on_waiting
+    make_spool();  // when the answer came before on_waiting
     if (setup_error) {
       sink_error = setup_error;
       return false;  // before readers were told: they answer with the error, not a cut body
     }
     t.mark_started(head.content_length);  // readers may send the head now
+    // A woken reader's I/O thread is often queued on this CPU (the scheduler places a wakee
+    // near its waker): let it send the head before this thread goes on with the body.
+    sched_yield();
+    make_writer();  // a failure here (rare once the spool exists) cuts the body
+    if (setup_error) {
+      sink_error = setup_error;
+      return false;
+    }
     return true;
   };
   sink.on_data = [&](std::string_view chunk) {
@@ -335,7 +380,10 @@ Result<blob::BlobInfo> ObjectFetcher::transfer(const Connection& connection,
     t.appended(chunk.size());
     return true;
   };
-  sink.on_waiting = set_up;
+  sink.on_waiting = [&] {
+    make_spool();
+    make_writer();
+  };
   FetchRequest get{request.url, request.headers};
   auto got = connection.client->get(get, sink);
   if (!got) {

@@ -317,5 +317,29 @@ TEST_F(ObjectFetcherTest, StopFailsQueuedTransfersAndWakesTheirReaders) {
   EXPECT_FALSE(one->fetch(connection_, "late", serve("/late.tgz", "late"), ok));
 }
 
+size_t open_fds() {
+  return size_t(std::distance(std::filesystem::directory_iterator("/proc/self/fd"),
+                              std::filesystem::directory_iterator{}));
+}
+
+TEST_F(ObjectFetcherTest, SpareSpoolsAndTransfersLeaveNoDescriptorBehind) {
+  const size_t before = open_fds();
+  {
+    ObjectFetcher f(*blobs_, metrics_, dir_ + "/spool");
+    auto ok = [](const blob::BlobInfo&) { return Status{}; };
+    for (int i = 0; i < 3; ++i) {  // the second and third take spools made while idle
+      std::string path = "/fd" + std::to_string(i) + ".tgz";
+      auto t = f.fetch(connection_, path, serve(path, "body " + std::to_string(i)), ok);
+      ASSERT_TRUE(t);
+      auto got = read_all(**t);
+      ASSERT_TRUE(got) << got.error().message;
+      EXPECT_EQ(*got, "body " + std::to_string(i));
+    }
+    f.stop();
+  }
+  connection_.client.reset();  // its pooled connections
+  EXPECT_EQ(open_fds(), before);
+}
+
 }  // namespace
 }  // namespace arca::upstream
