@@ -1,5 +1,9 @@
 #include "auth/token.h"
 
+#include <atomic>
+#include <unordered_map>
+#include <utility>
+
 #include "util/crypto.h"
 
 namespace arca::auth {
@@ -48,10 +52,20 @@ class Reader {
   std::string_view data_;
 };
 
+// Tokens verified by this thread: text -> (service id, claims). Bounded; cleared when full.
+constexpr size_t kMaxVerified = 256;
+using VerifiedTokens = std::unordered_map<std::string, std::pair<uint64_t, TokenClaims>>;
+VerifiedTokens& verified_tokens() {
+  thread_local VerifiedTokens cache;
+  return cache;
+}
+
+std::atomic<uint64_t> next_service_id{1};
+
 }  // namespace
 
 TokenService::TokenService(const Keyring& keyring, const KeyCache& keys)
-    : keyring_(keyring), keys_(keys) {}
+    : keyring_(keyring), keys_(keys), id_(next_service_id.fetch_add(1)) {}
 
 std::string TokenService::issue(const Principal& principal, const std::string& domain_owner,
                                 const std::string& domain_name, int64_t expires_at) const {
@@ -71,6 +85,23 @@ std::string TokenService::issue(const Principal& principal, const std::string& d
 }
 
 Result<TokenClaims> TokenService::verify(std::string_view token, int64_t now) const {
+  VerifiedTokens& cache = verified_tokens();
+  TokenClaims claims;
+  if (auto it = cache.find(std::string(token)); it != cache.end() && it->second.first == id_) {
+    claims = it->second.second;
+  } else {
+    ARCA_ASSIGN_OR_RETURN(claims, decode(token));
+    if (cache.size() >= kMaxVerified) cache.clear();
+    cache.insert_or_assign(std::string(token), std::make_pair(id_, claims));
+  }
+  if (now >= claims.expires_at) return unauthenticated("authorization token expired");
+  auto key = keys_.find(claims.principal.access_key_id);
+  if (!key || key->principal.account_id != claims.principal.account_id)
+    return unauthenticated("the access key that issued this token was deleted");
+  return claims;
+}
+
+Result<TokenClaims> TokenService::decode(std::string_view token) const {
   const Error invalid = unauthenticated("invalid authorization token");
   if (token.size() > 4096 || token.substr(0, kPrefix.size()) != kPrefix) return invalid;
   size_t dot = token.rfind('.');
@@ -88,10 +119,6 @@ Result<TokenClaims> TokenService::verify(std::string_view token, int64_t now) co
       !r.string(claims.principal.user_name) || !r.string(claims.domain_owner) ||
       !r.string(claims.domain_name) || !r.int64(claims.expires_at) || !r.done())
     return invalid;
-  if (now >= claims.expires_at) return unauthenticated("authorization token expired");
-  auto key = keys_.find(claims.principal.access_key_id);
-  if (!key || key->principal.account_id != claims.principal.account_id)
-    return unauthenticated("the access key that issued this token was deleted");
   return claims;
 }
 

@@ -76,11 +76,13 @@ TEST_F(TokenTest, OtherMasterKeyIsInvalid) {
   Keyring other_keyring = Keyring::from_key(std::string(32, 'z'));
   TokenService other(other_keyring, cache_);
   std::string t = other.issue(principal_, "123456789012", "d", kNow + 900);
+  EXPECT_TRUE(other.verify(t, kNow));  // now remembered by this thread, for `other` only
   expect_unauthenticated(tokens_.verify(t, kNow), "invalid authorization token");
 }
 
 TEST_F(TokenTest, DeletingTheKeyRevokesItsTokens) {
   std::string t = tokens_.issue(principal_, "123456789012", "d", kNow + 900);
+  EXPECT_TRUE(tokens_.verify(t, kNow));  // a recently verified token is checked again too
   ASSERT_TRUE(store_.delete_access_key(kKeyId));
   ASSERT_TRUE(cache_.refresh());
   expect_unauthenticated(tokens_.verify(t, kNow),
