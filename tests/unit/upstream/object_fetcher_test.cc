@@ -188,7 +188,7 @@ TEST_F(ObjectFetcherTest, AnUpstream404IsNotFound) {
 }
 
 TEST_F(ObjectFetcherTest, StartedCallbackFiresOnceTheUpstreamAnswered) {
-  server_.route("/late.tgz", testing::delayed(100ms, testing::respond(200, "late body")));
+  server_.route("/late.tgz", testing::delayed(300ms, testing::respond(200, "late body")));
   ObjectRequest r;
   r.url = server_.url("/late.tgz");
   auto t = fetch("late", r);
