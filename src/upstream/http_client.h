@@ -88,11 +88,14 @@ struct ResponseHead {
 // catches. An empty std::function accepts everything.
 // on_waiting is called at most once per get(), on the calling thread, once the first request
 // was handed to the network and the answer is awaited: set-up that the body needs but the
-// request does not (files, writers) overlaps the upstream's time to answer.
+// request does not (files, writers) overlaps the upstream's time to answer. cancelled is polled
+// at least every poll tick (and with every chunk); true ends the transfer with kUnavailable and
+// no retry (e.g. the server is stopping).
 struct FetchSink {
   std::function<bool(const ResponseHead&)> on_head;
   std::function<bool(std::string_view chunk)> on_data;
   std::function<void()> on_waiting;
+  std::function<bool()> cancelled;
 };
 
 struct FetchResult {

@@ -380,6 +380,7 @@ Result<blob::BlobInfo> ObjectFetcher::transfer(const Connection& connection,
     t.appended(chunk.size());
     return true;
   };
+  sink.cancelled = [&t] { return t.aborted(); };  // stop() does not wait for a slow upstream
   sink.on_waiting = [&] {
     make_spool();
     make_writer();

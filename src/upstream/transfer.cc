@@ -187,6 +187,10 @@ int Attempt::on_progress(void* self, curl_off_t, curl_off_t, curl_off_t, curl_of
   const auto now = Clock::now();
   const auto& o = a.options;
   try {
+    if (a.sink.cancelled && a.sink.cancelled()) {
+      a.fail(unavailable("GET " + a.display_url + ": cancelled"), false);
+      return 1;
+    }
     if (!a.first_byte && now - a.start > o.first_byte_timeout) {
       a.fail(with_kind(unavailable("GET " + a.display_url +
                                    ": timed out waiting for the first byte after " +

@@ -352,5 +352,19 @@ TEST_F(ObjectFetcherTest, SpareSpoolsAndTransfersLeaveNoDescriptorBehind) {
   EXPECT_EQ(open_fds_under(spools), 0u);
 }
 
+TEST_F(ObjectFetcherTest, StopDoesNotWaitForASlowUpstream) {
+  server_.route("/slow.tgz", testing::delayed(5s, testing::respond(200, "slow")));
+  ObjectRequest r;
+  r.url = server_.url("/slow.tgz");
+  auto t = fetch("slow", r);
+  ASSERT_TRUE(t);
+  for (int spin = 0; spin < 1000 && server_.requests("/slow.tgz") == 0; ++spin)
+    std::this_thread::sleep_for(1ms);  // the GET is out, the upstream is thinking
+  auto start = std::chrono::steady_clock::now();
+  fetcher_->stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  EXPECT_FALSE((*t)->started());
+}
+
 }  // namespace
 }  // namespace arca::upstream
