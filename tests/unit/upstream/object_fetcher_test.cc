@@ -61,6 +61,22 @@ class ObjectFetcherTest : public ::testing::Test {
     return t.progress();
   }
 
+  // The outcome of the head (Transfer::started), waited for through when_started.
+  static Result<std::optional<uint64_t>> head_outcome(Transfer& t) {
+    std::promise<void> ready;
+    auto fired = ready.get_future();
+    t.when_started([&ready] { ready.set_value(); });
+    fired.wait();
+    return t.started();
+  }
+
+  // A request for `path` on the test upstream, without expected digests.
+  ObjectRequest at(const std::string& path) {
+    ObjectRequest r;
+    r.url = server_.url(path);
+    return r;
+  }
+
   // Reads a transfer to its verified end as a server does: each readable range from the spool,
   // then a wait for more.
   static Result<std::string> read_all(Transfer& t) {
@@ -142,8 +158,7 @@ TEST_F(ObjectFetcherTest, ReusesAnIdleWorkerForTheNextTransfer) {
 TEST_F(ObjectFetcherTest, ConcurrentTransfersGetTheirOwnWorkers) {
   // A slow transfer must not hold up a second one behind it.
   server_.route("/slow.tgz", testing::delayed(300ms, testing::respond(200, "slow")));
-  ObjectRequest slow;
-  slow.url = server_.url("/slow.tgz");
+  auto slow = at("/slow.tgz");
   auto a = fetch("slow", slow);
   ASSERT_TRUE(a);
   auto start = std::chrono::steady_clock::now();
@@ -178,8 +193,7 @@ TEST_F(ObjectFetcherTest, ACorruptBodyFailsTheReaderAndStoresNothing) {
 
 TEST_F(ObjectFetcherTest, AnUpstream404IsNotFound) {
   server_.route("/missing.tgz", testing::respond(404, "no"));
-  ObjectRequest r;
-  r.url = server_.url("/missing.tgz");
+  auto r = at("/missing.tgz");
   auto t = fetch("missing", r);
   ASSERT_TRUE(t);
   auto started = (*t)->wait_started();
@@ -189,8 +203,7 @@ TEST_F(ObjectFetcherTest, AnUpstream404IsNotFound) {
 
 TEST_F(ObjectFetcherTest, StartedCallbackFiresOnceTheUpstreamAnswered) {
   server_.route("/late.tgz", testing::delayed(300ms, testing::respond(200, "late body")));
-  ObjectRequest r;
-  r.url = server_.url("/late.tgz");
+  auto r = at("/late.tgz");
   auto t = fetch("late", r);
   ASSERT_TRUE(t);
   std::promise<void> ready;
@@ -212,14 +225,10 @@ TEST_F(ObjectFetcherTest, StartedCallbackFiresOnceTheUpstreamAnswered) {
 
 TEST_F(ObjectFetcherTest, StartedCallbackSeesAnUpstream404) {
   server_.route("/gone.tgz", testing::respond(404, "no"));
-  ObjectRequest r;
-  r.url = server_.url("/gone.tgz");
+  auto r = at("/gone.tgz");
   auto t = fetch("gone", r);
   ASSERT_TRUE(t);
-  std::promise<void> ready;
-  (*t)->when_started([&ready] { ready.set_value(); });
-  ready.get_future().wait();
-  auto started = (*t)->started();
+  auto started = head_outcome(**t);
   ASSERT_FALSE(started);
   EXPECT_EQ(started.error().code, Code::kNotFound);
   EXPECT_TRUE(next(**t, 0).error);  // a waiting reader is told too
@@ -274,10 +283,7 @@ TEST_F(ObjectFetcherTest, AFailedSetUpIsReportedBeforeTheHead) {
   auto t = broken.fetch(connection_, "k", serve("/s.tgz", "bytes"),
                         [](const blob::BlobInfo&) { return Status{}; });
   ASSERT_TRUE(t);
-  std::promise<void> ready;
-  (*t)->when_started([&ready] { ready.set_value(); });
-  ready.get_future().wait();
-  auto started = (*t)->started();
+  auto started = head_outcome(**t);
   ASSERT_FALSE(started);
   EXPECT_EQ(started.error().code, Code::kUnavailable);
 }
@@ -285,8 +291,7 @@ TEST_F(ObjectFetcherTest, AFailedSetUpIsReportedBeforeTheHead) {
 TEST_F(ObjectFetcherTest, TransfersBeyondTheWorkerCapWaitTheirTurn) {
   ObjectFetcher one(*blobs_, metrics_, dir_ + "/spool", /*max_workers=*/1);
   server_.route("/first.tgz", testing::delayed(200ms, testing::respond(200, "first")));
-  ObjectRequest first;
-  first.url = server_.url("/first.tgz");
+  auto first = at("/first.tgz");
   auto ok = [](const blob::BlobInfo&) { return Status{}; };
   auto a = one.fetch(connection_, "first", first, ok);
   auto b = one.fetch(connection_, "second", serve("/second.tgz", "second"), ok);
@@ -301,8 +306,7 @@ TEST_F(ObjectFetcherTest, TransfersBeyondTheWorkerCapWaitTheirTurn) {
 TEST_F(ObjectFetcherTest, StopFailsQueuedTransfersAndWakesTheirReaders) {
   auto one = std::make_unique<ObjectFetcher>(*blobs_, metrics_, dir_ + "/spool", 1);
   server_.route("/busy.tgz", testing::delayed(300ms, testing::respond(200, "busy")));
-  ObjectRequest busy;
-  busy.url = server_.url("/busy.tgz");
+  auto busy = at("/busy.tgz");
   auto ok = [](const blob::BlobInfo&) { return Status{}; };
   auto a = one->fetch(connection_, "busy", busy, ok);
   auto queued = one->fetch(connection_, "queued", serve("/q.tgz", "q"), ok);
@@ -354,8 +358,7 @@ TEST_F(ObjectFetcherTest, SpareSpoolsAndTransfersLeaveNoDescriptorBehind) {
 
 TEST_F(ObjectFetcherTest, StopDoesNotWaitForASlowUpstream) {
   server_.route("/slow.tgz", testing::delayed(5s, testing::respond(200, "slow")));
-  ObjectRequest r;
-  r.url = server_.url("/slow.tgz");
+  auto r = at("/slow.tgz");
   auto t = fetch("slow", r);
   ASSERT_TRUE(t);
   for (int spin = 0; spin < 1000 && server_.requests("/slow.tgz") == 0; ++spin)
