@@ -123,32 +123,12 @@ Result<store::MutationOutcome> Packages::mutate(const store::RepositoryRef& repo
 
 namespace {
 std::string snapshot_key(const store::RepositoryRef& repo, const store::PackageKey& key) {
-  return repo.domain_owner + '\x1f' + repo.domain_name + '\x1f' + repo.repository + '\x1f' +
-         store::package_cursor(key);
-}
-std::string repository_key(const store::RepositoryRef& ref) {
-  return ref.domain_owner + '\x1f' + ref.domain_name + '\x1f' + ref.repository;
+  return store::repository_key(repo) + '\x1f' + store::package_cursor(key);
 }
 constexpr size_t kMaxCachedSnapshots = 4096;
 
-std::string package_display(const store::PackageKey& key) {
-  if (key.namespace_.empty()) return key.name;
-  return key.namespace_ + "/" + key.name;
-}
-
 Error version_not_found(const std::string& version) {
   return not_found("package-version", version, "Version " + version + " not found");
-}
-// The store's answer for a package that does not exist in an existing repository.
-bool is_absent_package(const Error& e) {
-  return e.code == Code::kNotFound && e.resource_type == "package";
-}
-// What the store says of an absent package (remembered as absent in the snapshot cache).
-Error absent(const store::RepositoryRef& repo, const store::PackageKey& key) {
-  return not_found("package", key.name,
-                   "Package " + package_display(key) + " of format " + key.format +
-                       " does not exist in repository " + repo.repository + " in domain " +
-                       repo.domain_name + " owned by account " + repo.domain_owner);
 }
 }  // namespace
 
@@ -177,13 +157,13 @@ uint64_t Packages::generation() {
 Result<std::shared_ptr<const store::PackageSnapshot>> Packages::cached_snapshot(
     const store::RepositoryRef& repo, const store::PackageKey& key) {
   if (auto cached = peek_package(repo, key)) {
-    if (!*cached) return absent(repo, key);
+    if (!*cached) return store::package_not_found(repo, key);
     return *cached;
   }
   uint64_t before = generation();
   auto snap = store_.get_package(repo, key);
   if (!snap) {
-    if (is_absent_package(snap.error())) remember(snapshot_key(repo, key), before, nullptr);
+    if (store::is_absent_package(snap.error())) remember(snapshot_key(repo, key), before, nullptr);
     return snap.error();
   }
   auto shared = std::make_shared<const store::PackageSnapshot>(std::move(*snap));
@@ -235,7 +215,7 @@ Result<store::RepositoryRef> Packages::repository(const auth::Principal& caller,
   ARCA_ASSIGN_OR_RETURN(std::string o,
                         control_.resolve_owner(caller, owner, domain, "ReadFromRepository"));
   store::RepositoryRef ref{o, domain, repo};
-  std::string key = repository_key(ref);
+  std::string key = store::repository_key(ref);
   uint64_t generation = 0;
   {
     std::lock_guard lock(snapshots_mu_);
@@ -257,7 +237,8 @@ Result<store::PackageSnapshot> Packages::read(const store::RepositoryRef& repo,
   auto snap = store_.get_package(repo, key);
   // An absent package is remembered (a cold pull-through reads every repository of the chain
   // for the packument, then asks again for the tarball); a present one is not copied here.
-  if (!snap && is_absent_package(snap.error())) remember(snapshot_key(repo, key), before, nullptr);
+  if (!snap && store::is_absent_package(snap.error()))
+    remember(snapshot_key(repo, key), before, nullptr);
   return snap;
 }
 
@@ -274,7 +255,7 @@ Error publish_blocked(const store::PackageKey& key, const store::RepositoryRef& 
                       const std::string& by, const std::string& setting) {
   std::string name = key.format == "npm" && !key.namespace_.empty()
                          ? "@" + key.namespace_ + "/" + key.name
-                         : package_display(key);
+                         : store::package_display(key);
   return Error{Code::kPermissionDenied, "Publishing " + name + " to repository " + repo.repository +
                                             " is blocked by " + by + " (" + setting + ")"};
 }
@@ -328,8 +309,9 @@ Result<store::MutationOutcome> Packages::commit_version(const store::RepositoryR
           return publish_blocked(key, repo, "the package's origin configuration", "publish=BLOCK");
         if (snap && find_version(*snap, v.version))
           return already_exists("package-version", v.version,
-                                "Version " + v.version + " of package " + package_display(key) +
-                                    " already exists in repository " + repo.repository);
+                                "Version " + v.version + " of package " +
+                                    store::package_display(key) + " already exists in repository " +
+                                    repo.repository);
         m.upsert_versions.push_back(v);
         m.dist_tags = input.dist_tags;
         return m;
@@ -354,7 +336,7 @@ Status Packages::set_dist_tags(const store::RepositoryRef& repo, const store::Pa
   auto r = mutate(
       repo, key,
       [&](const std::optional<store::PackageSnapshot>& snap) -> Result<store::PackageMutation> {
-        if (!snap) return not_found("package", package_display(key), "Package not found");
+        if (!snap) return not_found("package", store::package_display(key), "Package not found");
         for (const auto& [tag, version] : changes) {
           if (!version) continue;
           // A Disposed version can never be installed again: no tag may point at it.
@@ -394,7 +376,7 @@ Status Packages::remove_versions(const store::RepositoryRef& repo, const store::
   auto r = mutate(
       repo, key,
       [&](const std::optional<store::PackageSnapshot>& snap) -> Result<store::PackageMutation> {
-        if (!snap) return not_found("package", package_display(key), "Package not found");
+        if (!snap) return not_found("package", store::package_display(key), "Package not found");
         store::PackageMutation m;
         size_t remaining = snap->versions.size();
         for (const auto& v : versions) {
@@ -417,7 +399,7 @@ Status Packages::remove_package(const store::RepositoryRef& repo, const store::P
   auto r = mutate(
       repo, key,
       [&](const std::optional<store::PackageSnapshot>& snap) -> Result<store::PackageMutation> {
-        if (!snap) return not_found("package", package_display(key), "Package not found");
+        if (!snap) return not_found("package", store::package_display(key), "Package not found");
         store::PackageMutation m;
         m.delete_package = true;
         return m;
@@ -470,7 +452,7 @@ std::optional<store::RepositoryRef> Packages::peek_repository(const auth::Princi
   auto o = control_.resolve_owner(caller, owner, domain, "ReadFromRepository");
   if (!o) return std::nullopt;
   store::RepositoryRef ref{std::move(*o), domain, repo};
-  std::string key = repository_key(ref);
+  std::string key = store::repository_key(ref);
   std::lock_guard lock(snapshots_mu_);
   if (!known_repositories_.count(key)) return std::nullopt;
   return ref;

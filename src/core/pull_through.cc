@@ -173,14 +173,14 @@ Result<std::vector<SearchStep>> PullThrough::steps(const store::RepositoryRef& r
   std::lock_guard lock(steps_->mu);
   if (generation == steps_->generation) {  // no repository changed meanwhile
     if (steps_->orders.size() >= kMaxCachedOrders) steps_->orders.clear();
-    steps_->orders[metrics_label(repo) + '\x1f' + repo.domain_owner] = found;
+    steps_->orders[store::repository_key(repo)] = found;
   }
   return found;
 }
 
 std::optional<std::vector<SearchStep>> PullThrough::peek_steps(const store::RepositoryRef& repo) {
   std::lock_guard lock(steps_->mu);
-  auto it = steps_->orders.find(metrics_label(repo) + '\x1f' + repo.domain_owner);
+  auto it = steps_->orders.find(store::repository_key(repo));
   if (it == steps_->orders.end()) return std::nullopt;
   return it->second;
 }

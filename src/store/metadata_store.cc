@@ -13,6 +13,25 @@ std::string package_cursor(const PackageKey& key) {
   return key.format + '\x1f' + key.namespace_ + '\x1f' + key.name;
 }
 
+std::string repository_key(const RepositoryRef& ref) {
+  return ref.domain_owner + '\x1f' + ref.domain_name + '\x1f' + ref.repository;
+}
+
+std::string package_display(const PackageKey& key) {
+  return key.namespace_.empty() ? key.name : key.namespace_ + "/" + key.name;
+}
+
+Error package_not_found(const RepositoryRef& repo, const PackageKey& key) {
+  return not_found("package", key.name,
+                   "Package " + package_display(key) + " of format " + key.format +
+                       " does not exist in repository " + repo.repository + " in domain " +
+                       repo.domain_name + " owned by account " + repo.domain_owner);
+}
+
+bool is_absent_package(const Error& e) {
+  return e.code == Code::kNotFound && e.resource_type == "package";
+}
+
 Status check_version_scope(const PackageMutation& m, const std::vector<std::string>& versions) {
   auto in_scope = [&](const std::string& v) {
     return std::find(versions.begin(), versions.end(), v) != versions.end();

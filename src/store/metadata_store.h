@@ -250,5 +250,14 @@ Status check_version_scope(const PackageMutation& m, const std::vector<std::stri
 std::string repository_cursor(const Repository& repo);
 // The cursor list_packages orders by.
 std::string package_cursor(const PackageKey& key);
+// A key naming one repository (for in-memory maps).
+std::string repository_key(const RepositoryRef& ref);
+
+// "namespace/name", or "name" without a namespace: how messages name a package.
+std::string package_display(const PackageKey& key);
+// What every store answers for a package absent from an existing repository (kNotFound with
+// resource_type "package"; a missing repository is resource_type "repository").
+Error package_not_found(const RepositoryRef& repo, const PackageKey& key);
+bool is_absent_package(const Error& e);
 
 }  // namespace arca::store

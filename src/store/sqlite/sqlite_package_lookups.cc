@@ -33,7 +33,7 @@ Result<PackageSnapshot> SqliteMetadataStore::get_package_versions(
     ARCA_ASSIGN_OR_RETURN(int64_t repository_id, sqlite::require_repository_id(conn, repo));
     ARCA_ASSIGN_OR_RETURN(auto stored,
                           sqlite::load_package_versions(conn, repository_id, key, versions));
-    if (!stored) return sqlite::package_not_found(repo, key);
+    if (!stored) return store::package_not_found(repo, key);
     return std::move(stored->snapshot);
   });
 }

@@ -9,10 +9,6 @@
 namespace arca::store::sqlite {
 namespace {
 
-std::string package_display(const PackageKey& key) {
-  return key.namespace_.empty() ? key.name : key.namespace_ + "/" + key.name;
-}
-
 constexpr std::string_view kVersionColumns =
     "SELECT id, version, display_name, status, revision, published_time, origin_type, "
     "entry_repository, entry_external_connection, summary, home_page, source_code_repository, "
@@ -99,13 +95,6 @@ Status load_versions(Connection& conn, int64_t package_id, std::vector<PackageVe
 }
 
 }  // namespace
-
-Error package_not_found(const RepositoryRef& repo, const PackageKey& key) {
-  return not_found("package", key.name,
-                   "Package " + package_display(key) + " of format " + key.format +
-                       " does not exist in repository " + repo.repository + " in domain " +
-                       repo.domain_name + " owned by account " + repo.domain_owner);
-}
 
 Result<int64_t> require_repository_id(Connection& conn, const RepositoryRef& repo) {
   ARCA_ASSIGN_OR_RETURN(Query q, conn.query("SELECT id FROM repositories WHERE "

@@ -14,8 +14,6 @@
 
 namespace arca::store::sqlite {
 
-Error package_not_found(const RepositoryRef& repo, const PackageKey& key);
-
 // The repository's row id; kNotFound (resource_type "repository") when it does not exist.
 Result<int64_t> require_repository_id(Connection& conn, const RepositoryRef& repo);
 

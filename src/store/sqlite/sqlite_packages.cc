@@ -146,7 +146,7 @@ Result<PackageSnapshot> SqliteMetadataStore::get_package(const RepositoryRef& re
   return read([&](Connection& conn) -> Result<PackageSnapshot> {
     ARCA_ASSIGN_OR_RETURN(int64_t repository_id, sqlite::require_repository_id(conn, repo));
     ARCA_ASSIGN_OR_RETURN(auto stored, sqlite::load_package(conn, repository_id, key));
-    if (!stored) return sqlite::package_not_found(repo, key);
+    if (!stored) return store::package_not_found(repo, key);
     return std::move(stored->snapshot);
   });
 }
