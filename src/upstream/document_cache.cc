@@ -22,6 +22,9 @@ Error not_found_upstream(const Connection& c, const std::string& key, std::strin
 
 constexpr size_t kMaxFresh = 100'000;  // entries of fresh_ (a key and a double each)
 
+// One document of one connection: the key of flights_, failing_until_ and fresh_.
+std::string flight_key(const Connection& c, const std::string& key) { return c.name + '\n' + key; }
+
 }  // namespace
 
 DocumentCache::DocumentCache(store::MetadataStore& store, CacheMetrics& metrics,
@@ -35,7 +38,7 @@ std::optional<double> DocumentCache::fresh(const Connection& connection, const s
   double fetched = 0;
   {
     std::lock_guard lock(flights_mu_);
-    auto it = fresh_.find(connection.name + '\n' + key);
+    auto it = fresh_.find(flight_key(connection, key));
     if (it == fresh_.end()) return std::nullopt;
     fetched = it->second;
   }
@@ -45,17 +48,17 @@ std::optional<double> DocumentCache::fresh(const Connection& connection, const s
   return fetched;
 }
 
-void DocumentCache::remember_fresh(const std::string& flight_key, double fetched_time) {
+void DocumentCache::remember_fresh(const std::string& flight, double fetched_time) {
   std::lock_guard lock(flights_mu_);
   if (fresh_.size() >= kMaxFresh) fresh_.clear();
-  fresh_[flight_key] = fetched_time;
+  fresh_[flight] = fetched_time;
 }
 
 Result<DocumentLookup> DocumentCache::get(const Connection& connection, const std::string& key,
                                           const FetchRequest& request) {
   auto result = lookup(connection, key, request);
   if (result && result->result != CacheResult::kStale)
-    remember_fresh(connection.name + '\n' + key, result->fetched_time);
+    remember_fresh(flight_key(connection, key), result->fetched_time);
   return result;
 }
 
@@ -85,12 +88,12 @@ Result<DocumentLookup> DocumentCache::lookup(const Connection& connection, const
   }
 
   // Single flight: the first caller fetches, the others wait for its result.
-  std::string flight_key = connection.name + '\n' + key;
+  const std::string id = flight_key(connection, key);
   std::shared_ptr<Flight> flight;
   bool leader = false;
   {
     std::lock_guard lock(flights_mu_);
-    if (auto f = failing_until_.find(flight_key); f != failing_until_.end()) {
+    if (auto f = failing_until_.find(id); f != failing_until_.end()) {
       if (now < f->second) {
         if (cached && cached->status == 200) {
           metrics_.connection_lookup(connection.name, CacheResult::kStale);
@@ -101,7 +104,7 @@ Result<DocumentLookup> DocumentCache::lookup(const Connection& connection, const
       }
       if (now >= f->second) failing_until_.erase(f);
     }
-    auto& slot = flights_[flight_key];
+    auto& slot = flights_[id];
     if (!slot) {
       slot = std::make_shared<Flight>();
       leader = true;
@@ -116,13 +119,13 @@ Result<DocumentLookup> DocumentCache::lookup(const Connection& connection, const
   auto result = fetch(connection, key, request, cached);
   {
     std::lock_guard lock(flights_mu_);
-    flights_.erase(flight_key);
+    flights_.erase(id);
     bool failed =
         result ? result->result == CacheResult::kStale : result.error().code == Code::kUnavailable;
     if (failed) {
       if (failing_until_.size() > 10'000) failing_until_.clear();  // bounded during long outages
       double backoff = std::min(failure_backoff_, double(connection.metadata_ttl.count()));
-      failing_until_[flight_key] = now_epoch() + backoff;
+      failing_until_[id] = now_epoch() + backoff;
     }
   }
   {

@@ -74,7 +74,7 @@ class DocumentCache {
   std::mutex flights_mu_;
   std::map<std::string, std::shared_ptr<Flight>> flights_;
   std::map<std::string, double> failing_until_;  // guarded by flights_mu_; flight key -> time
-  void remember_fresh(const std::string& flight_key, double fetched_time);
+  void remember_fresh(const std::string& flight, double fetched_time);
   std::map<std::string, double> fresh_;  // guarded by flights_mu_; flight key -> 200's fetch time
 };
 

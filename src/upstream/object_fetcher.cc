@@ -88,8 +88,7 @@ void Transfer::appended(uint64_t bytes) {
     written_ += bytes;
     due = due_readers();
   }
-  cv_.notify_all();
-  run_all(due);
+  run_all(due);  // the blocking waits (wait_started, wait_finished) do not depend on bytes
 }
 
 void Transfer::finish(Result<blob::BlobInfo> outcome) {
@@ -307,29 +306,32 @@ void ObjectFetcher::run(Job& job) {
 Result<blob::BlobInfo> ObjectFetcher::transfer(const Connection& connection,
                                                const ObjectRequest& request,
                                                const CommitHook& on_commit, Transfer& t) {
+  // The spool (what readers need once the head is announced) and the blob writer, made while
+  // the upstream prepares its answer (on_waiting) or, when the answer came first, in on_head.
+  // Each returns false once a set-up failed (setup_error says why).
   std::unique_ptr<blob::BlobWriter> writer;
   std::optional<Error> setup_error;
-  // The spool and the blob writer, made while the upstream prepares its answer.
   bool spooled = false;
-  // The spool (what readers need once the head is announced) and the blob writer.
   auto make_spool = [&] {
-    if (spooled || setup_error) return;
+    if (spooled || setup_error) return !setup_error;
     auto spool = take_spool();
     if (!spool) {
       setup_error = spool.error();
-      return;
+      return false;
     }
     t.set_spool(*spool);
     spooled = true;
+    return true;
   };
   auto make_writer = [&] {
-    if (writer || setup_error) return;
+    if (writer || setup_error) return !setup_error;
     auto w = blobs_.begin_write();
     if (!w) {
       setup_error = w.error();
-      return;
+      return false;
     }
     writer = std::move(*w);
+    return true;
   };
   int status = 0;
   uint64_t offset = 0;
@@ -342,17 +344,16 @@ Result<blob::BlobInfo> ObjectFetcher::transfer(const Connection& connection,
       sink_error = Error{Code::kTooLarge, request.url + " is larger than the limit"};
       return false;
     }
-    make_spool();  // when the answer came before on_waiting
-    if (setup_error) {
+    // Before readers are told: a failure then is answered as an error, not a cut body.
+    if (!make_spool()) {
       sink_error = setup_error;
-      return false;  // before readers were told: they answer with the error, not a cut body
+      return false;
     }
     t.mark_started(head.content_length);  // readers may send the head now
     // A woken reader's I/O thread is often queued on this CPU (the scheduler places a wakee
     // near its waker): let it send the head before this thread goes on with the body.
     sched_yield();
-    make_writer();  // a failure here (rare once the spool exists) cuts the body
-    if (setup_error) {
+    if (!make_writer()) {  // rare once the spool exists; cuts the body
       sink_error = setup_error;
       return false;
     }
@@ -382,8 +383,7 @@ Result<blob::BlobInfo> ObjectFetcher::transfer(const Connection& connection,
   };
   sink.cancelled = [&t] { return t.aborted(); };  // stop() does not wait for a slow upstream
   sink.on_waiting = [&] {
-    make_spool();
-    make_writer();
+    if (make_spool()) make_writer();
   };
   FetchRequest get{request.url, request.headers};
   auto got = connection.client->get(get, sink);
