@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/packages.h"
 #include "formats/format_handler.h"
 #include "util/clock.h"
 #include "util/crypto.h"
@@ -169,6 +170,20 @@ http::Response PackageEndpoints::transport_error(const http::Request& head, int 
   auto ref = parse_endpoint_path(head.path);
   FormatHandler* fmt = ref ? find(ref->format) : nullptr;
   return fmt ? fmt->error(status, message) : json_error(status, message);
+}
+
+std::unique_ptr<PackageEndpoints> package_endpoints(const auth::TokenService& tokens,
+                                                    core::Packages& packages,
+                                                    std::string public_url) {
+  return std::make_unique<PackageEndpoints>(
+      tokens,
+      [&packages](const auth::Principal& caller, const EndpointRef& ref) {
+        return packages.repository(caller, ref.owner, ref.domain, ref.repository);
+      },
+      std::move(public_url),
+      [&packages](const auth::Principal& caller, const EndpointRef& ref) {
+        return packages.peek_repository(caller, ref.owner, ref.domain, ref.repository);
+      });
 }
 
 }  // namespace arca::formats

@@ -5,6 +5,7 @@
 // until one is registered its paths answer a JSON 404.
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +13,10 @@
 #include "auth/token.h"
 #include "http/message.h"
 #include "store/package_types.h"
+
+namespace arca::core {
+class Packages;
+}  // namespace arca::core
 
 namespace arca::formats {
 
@@ -71,5 +76,11 @@ class PackageEndpoints {
 
 // A JSON error body {"error": message} with `status`: the shape npm and most clients print.
 http::Response json_error(int status, std::string_view message);
+
+// The front door over core::Packages: repositories resolved by Packages::repository, and from
+// memory by Packages::peek_repository for the fast path. `packages` must outlive it.
+std::unique_ptr<PackageEndpoints> package_endpoints(const auth::TokenService& tokens,
+                                                    core::Packages& packages,
+                                                    std::string public_url);
 
 }  // namespace arca::formats

@@ -221,16 +221,7 @@ Result<App::Urls> App::start() {
   urls.public_url = url;
   m.control_api =
       std::make_unique<api::ControlApi>(*m.control, *m.packages_core, *m.groups, *m.keys, url);
-  core::Packages& pk = *m.packages_core;
-  m.packages = std::make_unique<formats::PackageEndpoints>(
-      *m.tokens,
-      [&pk](const auth::Principal& caller, const formats::EndpointRef& ref) {
-        return pk.repository(caller, ref.owner, ref.domain, ref.repository);
-      },
-      url,
-      [&pk](const auth::Principal& caller, const formats::EndpointRef& ref) {
-        return pk.peek_repository(caller, ref.owner, ref.domain, ref.repository);
-      });
+  m.packages = formats::package_endpoints(*m.tokens, *m.packages_core, url);
   m.packages->add_format("npm", *m.npm_format);
   m.refresher = std::make_unique<KeyRefresher>(*m.keys);
   return urls;

@@ -126,6 +126,14 @@ Result<UpstreamPackument> parse_upstream_packument(std::string_view body, const 
   return out;
 }
 
+namespace {
+// The package's document in the connection's metadata cache, and its parsed copy in parsed_.
+std::string document_key(const NpmName& name) { return "npm/" + name.full(); }
+std::string parsed_key(const upstream::Connection& connection, const NpmName& name) {
+  return connection.name + '\n' + name.full();
+}
+}  // namespace
+
 std::shared_ptr<const UpstreamPackument> UpstreamPackuments::parsed(const std::string& key,
                                                                     double fetched_time) {
   std::lock_guard lock(mu_);
@@ -136,10 +144,9 @@ std::shared_ptr<const UpstreamPackument> UpstreamPackuments::parsed(const std::s
 
 std::optional<UpstreamPackuments::Lookup> UpstreamPackuments::peek(
     const upstream::Connection& connection, const NpmName& name) {
-  std::string key = connection.name + '\n' + name.full();
-  auto fetched = pull_.documents().fresh(connection, "npm/" + name.full());
+  auto fetched = pull_.documents().fresh(connection, document_key(name));
   if (!fetched) return std::nullopt;
-  auto doc = parsed(key, *fetched);
+  auto doc = parsed(parsed_key(connection, name), *fetched);
   if (!doc) return std::nullopt;
   return Lookup{std::move(doc), upstream::CacheResult::kHit, *fetched};
 }
@@ -153,8 +160,8 @@ Result<UpstreamPackuments::Lookup> UpstreamPackuments::get(const upstream::Conne
   upstream::FetchRequest request{connection.url(upstream_packument_path(name)),
                                  {{"Accept", "application/json"}}};
   ARCA_ASSIGN_OR_RETURN(upstream::DocumentLookup doc,
-                        pull_.document(connection, "npm/" + name.full(), request));
-  std::string key = connection.name + '\n' + name.full();
+                        pull_.document(connection, document_key(name), request));
+  std::string key = parsed_key(connection, name);
   if (auto known = parsed(key, doc.fetched_time))
     return Lookup{known, doc.result, doc.fetched_time};
   auto body = parse_upstream_packument(*doc.body, name, connection.base_url);

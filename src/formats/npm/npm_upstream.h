@@ -59,7 +59,7 @@ class UpstreamPackuments {
   // kNotFound (saying why) when no repository or connection offers a listable version.
   Result<MergedPackument> merge(const std::vector<core::ChainEntry>& chain, const NpmName& name);
   core::ExternalLookup lookup_version(const NpmName& name, const std::string& version);
-  // lookup_version() from memory alone (peek), for core::PullThrough::peek_asset.
+  // lookup_version() from memory alone (peek), for core::PullThrough::peek_miss.
   core::PeekLookup peek_version(const NpmName& name, const std::string& version);
 
  private:

@@ -66,16 +66,7 @@ class NpmFixture : public ::testing::Test {
   // The package front door over npm_ (with the cache-only resolver the fast path needs) and a
   // token of caller_ for it.
   void make_endpoints() {
-    core::Packages& pk = *packages_;
-    endpoints_ = std::make_unique<PackageEndpoints>(
-        *tokens_,
-        [&pk](const auth::Principal& c, const EndpointRef& ref) {
-          return pk.repository(c, ref.owner, ref.domain, ref.repository);
-        },
-        "http://127.0.0.1:9",
-        [&pk](const auth::Principal& c, const EndpointRef& ref) {
-          return pk.peek_repository(c, ref.owner, ref.domain, ref.repository);
-        });
+    endpoints_ = package_endpoints(*tokens_, *packages_, "http://127.0.0.1:9");
     endpoints_->add_format("npm", *npm_);
     token_ = tokens_->issue(caller_, kAccount, "dom", now_epoch_seconds() + 3600);
   }
