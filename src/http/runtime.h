@@ -66,8 +66,8 @@ class Runtime {
   std::unordered_map<uint64_t, Notify> connections_;
 };
 
-// Serves one accepted TCP connection (`fd` is handed over, IPv6 when `v6`) on its own strand of
-// rt.ioc until it closes. Registers itself with rt for the lifetime of the session.
-void spawn_session(Runtime& rt, int fd, bool v6, std::string remote);
+// Serves one accepted TCP connection (`fd` is handed over, IPv6 when `v6`) on `ioc` (one of
+// rt.contexts) until it closes. Registers itself with rt for the lifetime of the session.
+void spawn_session(Runtime& rt, boost::asio::io_context& ioc, int fd, bool v6, std::string remote);
 
 }  // namespace arca::http::detail

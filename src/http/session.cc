@@ -316,9 +316,9 @@ namespace {
 awaitable<void> session_main(std::unique_ptr<Session> session) { co_await session->run(); }
 }  // namespace
 
-void spawn_session(Runtime& rt, int fd, bool v6, std::string remote) {
+void spawn_session(Runtime& rt, net::io_context& ioc, int fd, bool v6, std::string remote) {
   // The connection's io_context is run by one thread: that is the session's serialization.
-  auto executor = rt.next_context().get_executor();
+  auto executor = ioc.get_executor();
   tcp::socket sock(executor);
   beast::error_code ec;
   sock.assign(v6 ? tcp::v6() : tcp::v4(), fd, ec);

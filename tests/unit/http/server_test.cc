@@ -5,9 +5,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -670,11 +672,49 @@ TEST(Server, AccessLogEnabledDoesNotDisturbServing) {
   EXPECT_EQ(c.read().result_int(), 200);
 }
 
+// Listening sockets (state 0A in /proc/net/tcp) on `port` of 127.0.0.1.
+int listeners_on(uint16_t port) {
+  std::ifstream in("/proc/net/tcp");
+  std::string line;
+  char want[16];
+  std::snprintf(want, sizeof want, "0100007F:%04X", unsigned(port));
+  int n = 0;
+  while (std::getline(in, line)) {
+    if (line.find(want) != std::string::npos && line.find(" 0A ") != std::string::npos) ++n;
+  }
+  return n;
+}
+
+TEST(Server, EachIoThreadListensAndServesItsOwnConnections) {
+  TestHandler h;
+  std::mutex mu;
+  std::set<std::thread::id> serving;
+  h.fast = [&](Request&) {  // runs on the I/O thread serving the connection
+    std::lock_guard lock(mu);
+    serving.insert(std::this_thread::get_id());
+    Response r;
+    r.body = std::string("fast");
+    return std::optional<Response>(std::move(r));
+  };
+  ServerOptions o = quiet_options();
+  o.io_threads = 2;
+  RunningServer s(h, o);
+  EXPECT_EQ(listeners_on(s.port()), 2);  // one socket per thread in a SO_REUSEPORT group
+  for (int i = 0; i < 40; ++i) {         // the kernel spreads new connections over the group
+    Client c(s.port());
+    c.send(get_request("/spread"));
+    EXPECT_EQ(c.read().result_int(), 200);
+  }
+  std::lock_guard lock(mu);
+  EXPECT_EQ(serving.size(), 2u);
+}
+
 TEST(Server, BindFailureIsUnavailable) {
   TestHandler h;
   RunningServer s(h, quiet_options());
   ServerOptions o = quiet_options();
   o.listen_port = s.port();
+  o.io_threads = 2;  // a SO_REUSEPORT group must not join the first server's
   Server second(o, h);
   auto r = second.start();
   ASSERT_FALSE(r);
