@@ -310,6 +310,12 @@ void Server::run(bool handle_signals) {
     threads.emplace_back([&run_loop, &c = *im.iocs[i]] { run_loop(c); });
   run_loop(*im.iocs.front());
   for (auto& t : threads) t.join();
+  // The closes begin_shutdown posted do not run when the contexts stopped first (nothing to
+  // drain): no thread uses the acceptors any more, so new connections are refused now.
+  for (auto& a : im.acceptors) {
+    boost::system::error_code ignored;
+    a->close(ignored);
+  }
 }
 
 void Server::stop() { impl_->stop(); }

@@ -709,6 +709,17 @@ TEST(Server, EachIoThreadListensAndServesItsOwnConnections) {
   EXPECT_EQ(serving.size(), 2u);
 }
 
+TEST(Server, NewConnectionsAreRefusedOnceStopped) {
+  TestHandler h;
+  ServerOptions o = quiet_options();
+  o.io_threads = 2;
+  RunningServer s(h, o);
+  const uint16_t port = s.port();
+  s.stop_and_join();  // idle: the contexts stop at once
+  EXPECT_EQ(listeners_on(port), 0);
+  EXPECT_THROW(Client c(port), std::runtime_error);  // connection refused
+}
+
 TEST(Server, BindFailureIsUnavailable) {
   TestHandler h;
   RunningServer s(h, quiet_options());
