@@ -189,8 +189,12 @@ Result<uint16_t> Server::Impl::listen(const tcp::endpoint& ep) {
     if (!ec) probe.bind(ep, ec);
   }
   std::unique_ptr<tcp::acceptor> first;
-  if (!ec) first = open(*iocs.front(), ep, group, ec);
-  if (ec && first && group) first = open(*iocs.front(), ep, false, ec);  // no SO_REUSEPORT
+  bool grouped = group;
+  if (!ec) first = open(*iocs.front(), ep, grouped, ec);
+  if (ec && first && grouped) {  // e.g. no SO_REUSEPORT here: one socket for all threads
+    grouped = false;
+    first = open(*iocs.front(), ep, false, ec);
+  }
   if (ec) {
     return unavailable("cannot listen on " + options.listen_host + ":" +
                        std::to_string(options.listen_port) + ": " + ec.message());
@@ -198,7 +202,7 @@ Result<uint16_t> Server::Impl::listen(const tcp::endpoint& ep) {
   const uint16_t port = first->local_endpoint(ec).port();
   acceptors.push_back(std::move(first));
   tcp::endpoint bound(ep.address(), port);
-  for (size_t i = 1; group && i < iocs.size(); ++i) {
+  for (size_t i = 1; grouped && i < iocs.size(); ++i) {
     auto more = open(*iocs[i], bound, true, ec);
     if (ec) {
       spdlog::warn("http: one listening socket for {} I/O threads ({})", iocs.size(), ec.message());
