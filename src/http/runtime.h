@@ -51,8 +51,11 @@ class Runtime {
     return *contexts[next_context_.fetch_add(1, std::memory_order_relaxed) % contexts.size()];
   }
 
-  // Registry of live connections. Thread-safe.
+  // Registry of live connections. Thread-safe. add_connection returns 0 (not registered: the
+  // caller closes the connection) once the registry is closed or at options.max_connections.
   uint64_t add_connection(Notify notify);
+  // Refuses further connections (shutdown); returns how many are registered.
+  size_t close_registry();
   void remove_connection(uint64_t id);  // calls on_drained once stopping and empty
   size_t connection_count() const;
   void notify_all(bool force);
@@ -63,6 +66,7 @@ class Runtime {
   std::atomic<size_t> next_context_{0};
   mutable std::mutex mu_;
   uint64_t next_id_ = 1;
+  bool closed_ = false;
   std::unordered_map<uint64_t, Notify> connections_;
 };
 

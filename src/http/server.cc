@@ -29,9 +29,16 @@ namespace detail {
 
 uint64_t Runtime::add_connection(Notify notify) {
   std::lock_guard lock(mu_);
+  if (closed_ || connections_.size() >= options.max_connections) return 0;
   uint64_t id = next_id_++;
   connections_.emplace(id, std::move(notify));
   return id;
+}
+
+size_t Runtime::close_registry() {
+  std::lock_guard lock(mu_);
+  closed_ = true;
+  return connections_.size();
 }
 
 void Runtime::remove_connection(uint64_t id) {
@@ -148,13 +155,19 @@ Result<uint16_t> Server::Impl::start() {
   tcp::endpoint ep = results.begin()->endpoint();
   ARCA_ASSIGN_OR_RETURN(uint16_t port, listen(ep));
   for (auto& a : acceptors) {
-    net::co_spawn(a->get_executor(), accept_loop(*a), [](std::exception_ptr e) {
+    // Runs on the acceptor's thread. A loop that died closes its socket: the kernel would go on
+    // queueing its share of new connections there, for no one to accept.
+    net::co_spawn(a->get_executor(), accept_loop(*a), [a = a.get()](std::exception_ptr e) {
       if (!e) return;
       try {
         std::rethrow_exception(e);
       } catch (const std::exception& ex) {
         spdlog::error("http: accept loop ended: {}", ex.what());
+      } catch (...) {
+        spdlog::error("http: accept loop ended");
       }
+      boost::system::error_code ignored;
+      a->close(ignored);
     });
   }
   return port;
@@ -205,8 +218,15 @@ Result<uint16_t> Server::Impl::listen(const tcp::endpoint& ep) {
   for (size_t i = 1; grouped && i < iocs.size(); ++i) {
     auto more = open(*iocs[i], bound, true, ec);
     if (ec) {
+      // One socket without SO_REUSEPORT then, so that no one else can join it later.
       spdlog::warn("http: one listening socket for {} I/O threads ({})", iocs.size(), ec.message());
-      acceptors.resize(1);
+      acceptors.clear();
+      auto single = open(*iocs.front(), bound, false, ec);
+      if (ec) {
+        return unavailable("cannot listen on " + options.listen_host + ":" + std::to_string(port) +
+                           ": " + ec.message());
+      }
+      acceptors.push_back(std::move(single));
       break;
     }
     acceptors.push_back(std::move(more));
@@ -263,8 +283,10 @@ void Server::Impl::begin_shutdown() {
     });
   }
   if (signals) signals->cancel(ignored);
+  // Closed first: a connection another thread accepts meanwhile is refused, not left behind.
+  const size_t open = rt.close_registry();
   rt.notify_all(false);
-  if (rt.connection_count() == 0) {
+  if (open == 0) {
     stop_contexts();
     return;
   }

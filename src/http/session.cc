@@ -333,6 +333,7 @@ void spawn_session(Runtime& rt, net::io_context& ioc, int fd, bool v6, std::stri
       if (force || conn->idle) conn->close();
     });
   });
+  if (id == 0) return;  // shutting down, or at the connection limit: `conn` closes here
   auto session = std::make_unique<Session>(rt, conn, std::move(remote));
   net::co_spawn(executor, session_main(std::move(session)), [&rt, id](std::exception_ptr e) {
     if (e) spdlog::error("http: session ended with {}", describe(e));

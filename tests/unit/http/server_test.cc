@@ -720,6 +720,37 @@ TEST(Server, NewConnectionsAreRefusedOnceStopped) {
   EXPECT_THROW(Client c(port), std::runtime_error);  // connection refused
 }
 
+TEST(Server, ConnectionsBeyondTheLimitAreClosed) {
+  TestHandler h;
+  ServerOptions o = quiet_options();
+  o.io_threads = 2;  // accepted on either thread: one limit for both
+  o.max_connections = 2;
+  RunningServer s(h, o);
+  auto a = std::make_unique<Client>(s.port());
+  Client b(s.port());
+  a->send(get_request("/a"));
+  EXPECT_EQ(a->read().result_int(), 200);
+  b.send(get_request("/b"));
+  EXPECT_EQ(b.read().result_int(), 200);
+  {
+    Client c(s.port());  // the kernel accepts it; the server closes it at once
+    c.send(get_request("/c"));
+    EXPECT_THROW(c.read(), std::runtime_error);
+  }
+  a.reset();  // a slot frees up once the server has seen the close
+  bool served = false;
+  for (int i = 0; i < 200 && !served; ++i) {
+    try {
+      Client d(s.port());
+      d.send(get_request("/d"));
+      served = d.read().result_int() == 200;
+    } catch (const std::runtime_error&) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  EXPECT_TRUE(served);
+}
+
 TEST(Server, BindFailureIsUnavailable) {
   TestHandler h;
   RunningServer s(h, quiet_options());
