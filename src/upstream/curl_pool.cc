@@ -7,10 +7,8 @@
 namespace arca::upstream::detail {
 namespace {
 
-// Cap of the shared connection cache (in use + idle). libcurl compares the whole shared cache to
-// the limit of the multi handle returning a connection, and its default (4 per easy handle of
-// that multi, so 4 here) would close connections as soon as more than 4 transfers run at once.
-constexpr long kMaxCachedConnections = 64;
+// Connections one slot keeps open (idle ones, to any hosts its transfers reached).
+constexpr long kMaxCachedConnections = 8;
 
 void global_init() {
   static std::once_flag once;
@@ -29,8 +27,9 @@ CurlPool::CurlPool() {
   CURLSHcode rc = curl_share_setopt(share_, CURLSHOPT_LOCKFUNC, &CurlPool::lock);
   if (rc == CURLSHE_OK) rc = curl_share_setopt(share_, CURLSHOPT_UNLOCKFUNC, &CurlPool::unlock);
   if (rc == CURLSHE_OK) rc = curl_share_setopt(share_, CURLSHOPT_USERDATA, this);
-  for (curl_lock_data data :
-       {CURL_LOCK_DATA_DNS, CURL_LOCK_DATA_CONNECT, CURL_LOCK_DATA_SSL_SESSION}) {
+  // Not CURL_LOCK_DATA_CONNECT: libcurl does not support a connection cache shared by
+  // concurrent threads (its documentation says so; known races in its pruning and polling).
+  for (curl_lock_data data : {CURL_LOCK_DATA_DNS, CURL_LOCK_DATA_SSL_SESSION}) {
     if (rc == CURLSHE_OK) rc = curl_share_setopt(share_, CURLSHOPT_SHARE, data);
   }
   if (rc != CURLSHE_OK) {

@@ -1,10 +1,13 @@
 #pragma once
 // Internal to upstream/: RAII owners of libcurl handles and the pool HttpClient draws them from.
 //
-// Connections are reused across calls in two ways: a finished slot goes back to a free list
-// (its easy handle keeps its state), and every easy handle is attached to one CURLSH that shares
-// the DNS cache, the connection cache and TLS sessions, so any slot can reuse a connection opened
-// by another.
+// Connections are reused across calls: a finished slot goes back to a free list, last in first
+// out, and keeps its easy handle and its multi handle, whose connection cache holds the slot's
+// open connections; so sequential transfers reuse one connection and concurrent ones have one
+// each. Every easy handle is attached to one CURLSH that shares the DNS cache and TLS sessions
+// (a new connection to a known host skips the lookup and resumes its TLS session). Connections
+// themselves are not shared between slots: libcurl does not support a shared connection cache
+// used by concurrent threads.
 // Thread safety: acquire() and the leases it returns may be used from any number of threads; one
 // lease is used by one thread at a time.
 #include <curl/curl.h>

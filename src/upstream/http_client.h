@@ -5,8 +5,8 @@
 //  - get() blocks the calling thread (call it on the blocking pool or an upstream worker, never on
 //    an I/O thread) and streams the response body to the sink in bounded chunks: memory does not
 //    grow with the body size.
-//  - Connections are reused across calls (a pool of curl easy handles sharing DNS and connection
-//    caches); redirects are followed up to `max_redirects`.
+//  - Connections are reused across calls (a pool of curl handles, each keeping its connections,
+//    sharing the DNS cache and TLS sessions); redirects are followed up to `max_redirects`.
 //  - Timeouts: `connect_timeout` to establish the TCP/TLS connection; `first_byte_timeout` from the
 //    start of an attempt to the first response byte; `idle_timeout` without any byte mid-body.
 //    They are checked at least every min(first_byte, idle)/8 (5..250 ms), so they fire promptly.
