@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -217,17 +218,42 @@ size_t ObjectFetcher::idle() {
   return waiting_;
 }
 
-void ObjectFetcher::sweep_recent(Clock::time_point now) {
-  std::erase_if(recent_, [&](const auto& entry) { return entry.second.expires <= now; });
+ObjectFetcher::Expired ObjectFetcher::sweep_recent(Clock::time_point now) {
+  Expired out;
+  std::erase_if(recent_, [&](auto& entry) {
+    if (entry.second.expires > now) return false;
+    out.push_back(std::move(entry.second.transfer));
+    return true;
+  });
+  return out;
+}
+
+ObjectFetcher::Expired ObjectFetcher::remember_recent(const std::string& key,
+                                                      std::shared_ptr<Transfer> t) {
+  Expired out;
+  if (recent_.size() >= kMaxRecent && !recent_.count(key)) {  // the oldest goes first
+    auto oldest = std::min_element(
+        recent_.begin(), recent_.end(),
+        [](const auto& a, const auto& b) { return a.second.expires < b.second.expires; });
+    out.push_back(std::move(oldest->second.transfer));
+    recent_.erase(oldest);
+  }
+  auto expires = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                    std::chrono::duration<double>(kRecentSeconds));
+  if (auto it = recent_.find(key); it != recent_.end())
+    out.push_back(std::move(it->second.transfer));
+  recent_[key] = Recent{std::move(t), expires};
+  return out;
 }
 
 Result<std::shared_ptr<Transfer>> ObjectFetcher::fetch(const Connection& connection,
                                                        const std::string& key,
                                                        ObjectRequest request, CommitHook on_commit,
                                                        FinishedHook on_finished) {
+  Expired expired;  // let go of after the lock (declared first, destroyed last)
   std::lock_guard lock(mu_);
   if (stopping_) return unavailable("the server is shutting down");
-  sweep_recent(Clock::now());
+  expired = sweep_recent(Clock::now());
   if (auto it = recent_.find(key); it != recent_.end()) {
     metrics_.connection_lookup(connection.name, CacheResult::kHit);
     return it->second.transfer;
@@ -266,14 +292,19 @@ void ObjectFetcher::worker() {
       work_.wait_until(lock, wake);
       --waiting_;
       auto now = Clock::now();
-      sweep_recent(now);
+      if (auto expired = sweep_recent(now); !expired.empty()) {
+        lock.unlock();
+        expired.clear();
+        lock.lock();
+      }
       if (queue_.empty() && now >= idle_until) break;
     }
     if (queue_.empty()) break;  // stopping, or idle too long
-    Job job = std::move(queue_.front());
+    std::optional<Job> job(std::move(queue_.front()));
     queue_.pop_front();
     lock.unlock();
-    run(job);
+    run(*job);
+    job.reset();      // maybe the last reference to a failed transfer: not under mu_
     refill_spools();  // while no transfer waits on this worker
     lock.lock();
   }
@@ -282,25 +313,35 @@ void ObjectFetcher::worker() {
 
 void ObjectFetcher::run(Job& job) {
   Transfer& t = *job.transfer;
-  auto outcome = t.aborted() ? Result<blob::BlobInfo>(unavailable("the server is shutting down"))
-                             : transfer(*job.connection, job.request, job.on_commit, t);
+  // An exception (from a hook, or out of memory) fails this transfer, not the process: the
+  // worker is a detached thread, and the readers must be told.
+  auto outcome = [&]() -> Result<blob::BlobInfo> {
+    if (t.aborted()) return unavailable("the server is shutting down");
+    try {
+      return transfer(*job.connection, job.request, job.on_commit, t);
+    } catch (const std::exception& e) {
+      return internal_error("the transfer of " + job.request.url + " failed: " + e.what());
+    }
+  }();
   if (!outcome && outcome.error().code == Code::kInvalidArgument)
     metrics_.upstream_error(job.connection->name, "integrity");
   // Leave the single-flight map before waking readers: a request after this finds the version
   // recorded by the hook, or starts a new transfer after a failure.
   {
+    Expired evicted;  // declared first: let go of after the lock
     std::lock_guard lock(mu_);
     running_.erase(job.key);
-    if (outcome) {
-      // Keep the spool (and its disk space) only for the grace period, then let it go.
-      auto expires = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                        std::chrono::duration<double>(kRecentSeconds));
-      recent_[job.key] = Recent{job.transfer, expires};
-    }
+    // Keep the spool (and its disk space) only for the grace period, then let it go.
+    if (outcome) evicted = remember_recent(job.key, job.transfer);
   }
   bool ok = bool(outcome);
   t.finish(std::move(outcome));
-  if (ok && job.on_finished) job.on_finished();
+  if (!ok || !job.on_finished) return;
+  try {
+    job.on_finished();
+  } catch (const std::exception& e) {
+    spdlog::warn("upstream: after the transfer of {}: {}", job.request.url, e.what());
+  }
 }
 
 Result<blob::BlobInfo> ObjectFetcher::transfer(const Connection& connection,

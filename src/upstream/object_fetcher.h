@@ -112,6 +112,9 @@ class Transfer {
 class ObjectFetcher {
  public:
   static constexpr double kRecentSeconds = 10;
+  // Completed transfers kept joinable at most (each holds its spool's descriptor and disk space):
+  // a cold install of thousands of packages must not run the process out of descriptors.
+  static constexpr size_t kMaxRecent = 256;
   static constexpr double kIdleSeconds = 60;
 
   static constexpr size_t kDefaultMaxWorkers = 32;
@@ -158,7 +161,12 @@ class ObjectFetcher {
   // A spool: a spare one made while a worker was idle, else a new one.
   Result<int> take_spool();
   void refill_spools();
-  void sweep_recent(Clock::time_point now);  // mu_ held
+  // mu_ held. What leaves recent_ is returned, for the caller to let go of after unlocking:
+  // the last reference to a Transfer closes its spool, and closing an unlinked file frees its
+  // blocks (milliseconds for a large one), which must not happen under mu_.
+  using Expired = std::vector<std::shared_ptr<Transfer>>;
+  Expired sweep_recent(Clock::time_point now);
+  Expired remember_recent(const std::string& key, std::shared_ptr<Transfer> t);
   Result<blob::BlobInfo> transfer(const Connection& connection, const ObjectRequest& request,
                                   const CommitHook& on_commit, Transfer& t);
 

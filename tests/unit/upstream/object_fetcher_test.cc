@@ -142,6 +142,38 @@ TEST_F(ObjectFetcherTest, ACompletedTransferIsJoinedNotFetchedAgain) {
   EXPECT_EQ(server_.requests("/b.tgz"), 1);
 }
 
+TEST_F(ObjectFetcherTest, AtMostKMaxRecentCompletedTransfersStayJoinable) {
+  const size_t n = ObjectFetcher::kMaxRecent + 1;
+  for (size_t i = 0; i < n; ++i) {
+    std::string path = "/m" + std::to_string(i) + ".tgz";
+    auto t = fetch(path, serve(path, "body " + std::to_string(i)));
+    ASSERT_TRUE(t) << t.error().message;
+    ASSERT_TRUE((*t)->wait_finished());
+  }
+  // The oldest was let go of (its spool closed): asked for again, it is fetched again.
+  auto first = fetch("/m0.tgz", at("/m0.tgz"));
+  ASSERT_TRUE(first);
+  ASSERT_TRUE((*first)->wait_finished());
+  EXPECT_EQ(server_.requests("/m0.tgz"), 2);
+  const std::string last = "/m" + std::to_string(n - 1) + ".tgz";
+  auto newest = fetch(last, at(last));
+  ASSERT_TRUE(newest);
+  EXPECT_EQ(server_.requests(last), 1);  // still joined
+}
+
+TEST_F(ObjectFetcherTest, AHookThatThrowsFailsTheTransferNotTheProcess) {
+  auto t = fetcher_->fetch(
+      connection_, "throws", serve("/throws.tgz", "bytes"),
+      [](const blob::BlobInfo&) -> Status { throw std::runtime_error("the hook broke"); });
+  ASSERT_TRUE(t);
+  auto got = read_all(**t);
+  ASSERT_FALSE(got);
+  EXPECT_NE(got.error().message.find("the hook broke"), std::string::npos);
+  auto next = fetch("after", serve("/after.tgz", "fine"));  // the worker lives on
+  ASSERT_TRUE(next);
+  EXPECT_TRUE((*next)->wait_finished());
+}
+
 TEST_F(ObjectFetcherTest, ReusesAnIdleWorkerForTheNextTransfer) {
   for (int i = 0; i < 5; ++i) {
     std::string path = "/r" + std::to_string(i) + ".tgz";
