@@ -95,14 +95,11 @@ Result<DocumentLookup> DocumentCache::lookup(const Connection& connection, const
     std::lock_guard lock(flights_mu_);
     if (auto f = failing_until_.find(id); f != failing_until_.end()) {
       if (now < f->second) {
-        if (cached && cached->status == 200) {
-          metrics_.connection_lookup(connection.name, CacheResult::kStale);
-          return lookup_of(*cached, CacheResult::kStale);
-        }
-        return unavailable("upstream " + connection.name + " failed for " + key +
-                           " moments ago; not asking again yet");
+        return stale_or(connection, key, cached,
+                        unavailable("upstream " + connection.name + " failed for " + key +
+                                    " moments ago; not asking again yet"));
       }
-      if (now >= f->second) failing_until_.erase(f);
+      failing_until_.erase(f);
     }
     auto& slot = flights_[id];
     if (!slot) {
@@ -116,12 +113,18 @@ Result<DocumentLookup> DocumentCache::lookup(const Connection& connection, const
     flight->cv.wait(lock, [&] { return flight->done; });
     return *flight->result;
   }
-  auto result = fetch(connection, key, request, cached);
+  // Whatever happens, the flight ends: its followers wait for it.
+  bool failed = false;
+  auto result = [&]() -> Result<DocumentLookup> {
+    try {
+      return fetch(connection, key, request, cached, failed);
+    } catch (const std::exception& e) {
+      return internal_error("fetching " + key + " from " + connection.name + ": " + e.what());
+    }
+  }();
   {
     std::lock_guard lock(flights_mu_);
     flights_.erase(id);
-    bool failed =
-        result ? result->result == CacheResult::kStale : result.error().code == Code::kUnavailable;
     if (failed) {
       if (failing_until_.size() > 10'000) failing_until_.clear();  // bounded during long outages
       double backoff = std::min(failure_backoff_, double(connection.metadata_ttl.count()));
@@ -139,7 +142,8 @@ Result<DocumentLookup> DocumentCache::lookup(const Connection& connection, const
 
 Result<DocumentLookup> DocumentCache::fetch(const Connection& connection, const std::string& key,
                                             FetchRequest request,
-                                            const std::optional<store::UpstreamDocument>& cached) {
+                                            const std::optional<store::UpstreamDocument>& cached,
+                                            bool& upstream_failed) {
   if (cached && cached->status == 200) {
     if (!cached->etag.empty()) request.headers.emplace_back("If-None-Match", cached->etag);
     if (!cached->last_modified.empty())
@@ -149,6 +153,7 @@ Result<DocumentLookup> DocumentCache::fetch(const Connection& connection, const 
   if (!got) {
     metrics_.upstream_answer(connection.name, 0, 0, 0);
     metrics_.upstream_error(connection.name, error_kind(got.error()));
+    upstream_failed = got.error().code == Code::kUnavailable;  // not a document over the cap
     return stale_or(connection, key, cached, got.error());
   }
   const ResponseHead& head = got->result.head;
@@ -176,6 +181,7 @@ Result<DocumentLookup> DocumentCache::fetch(const Connection& connection, const 
   }
   if (head.status != 200) {
     metrics_.upstream_error(connection.name, "status");
+    upstream_failed = true;
     return stale_or(connection, key, cached,
                     unavailable("upstream " + connection.name + " answered HTTP " +
                                 std::to_string(head.status) + " for " + request.url));

@@ -60,9 +60,12 @@ class DocumentCache {
   };
   Result<DocumentLookup> lookup(const Connection& connection, const std::string& key,
                                 const FetchRequest& request);
+  // `upstream_failed` is set when the upstream could not be asked or answered an error (the
+  // failure backoff then applies, whatever was served instead).
   Result<DocumentLookup> fetch(const Connection& connection, const std::string& key,
                                FetchRequest request,
-                               const std::optional<store::UpstreamDocument>& cached);
+                               const std::optional<store::UpstreamDocument>& cached,
+                               bool& upstream_failed);
   Result<DocumentLookup> stale_or(const Connection& connection, const std::string& key,
                                   const std::optional<store::UpstreamDocument>& cached,
                                   Error error);

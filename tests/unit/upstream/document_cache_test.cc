@@ -86,5 +86,21 @@ TEST_F(DocumentCacheTest, NegativeAndStaleAnswersAreNeverFresh) {
   EXPECT_EQ(*fetched, stale->fetched_time);
 }
 
+TEST_F(DocumentCacheTest, AFailingUpstreamIsNotAskedAgainForAnExpiredNegativeEntry) {
+  server_.route("/ghost",
+                testing::times(1, testing::respond(404, "no"), testing::respond(503, "down")));
+  auto first = get("ghost");
+  ASSERT_FALSE(first);
+  EXPECT_EQ(first.error().code, Code::kNotFound);
+  connection_.negative_ttl = 0s;  // expired: the next lookup asks, and the upstream fails
+  connection_.metadata_ttl = 600s;
+  for (int i = 0; i < 3; ++i) {
+    auto again = get("ghost");  // the remembered 404 meanwhile
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().code, Code::kNotFound);
+  }
+  EXPECT_EQ(server_.requests("/ghost"), 2);  // one failure, then the back-off
+}
+
 }  // namespace
 }  // namespace arca::upstream
