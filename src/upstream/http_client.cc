@@ -175,7 +175,13 @@ Result<FetchResult> HttpClient::Impl::fetch(const FetchRequest& request, FetchSi
       return result;
     }
     if (!retry || a.final_attempt) return error;
-    std::this_thread::sleep_for(options.retry_backoff * (1 << std::min(attempt - 1, 10)));
+    // The back-off, in poll ticks: a cancelled transfer (the server stopping) ends now.
+    const auto resume = Clock::now() + options.retry_backoff * (1 << std::min(attempt - 1, 10));
+    while (Clock::now() < resume) {
+      if (sink.cancelled && sink.cancelled()) return unavailable("GET " + shown + ": cancelled");
+      std::this_thread::sleep_for(
+          std::min<Clock::duration>(poll_tick(options), resume - Clock::now()));
+    }
   }
 }
 

@@ -158,6 +158,23 @@ TEST(HttpClient, RetriesServerErrorsWithoutShowingThemToTheSink) {
   EXPECT_GE(r->total_time, 30ms);      // backoff 10 ms, then 20 ms
 }
 
+TEST(HttpClient, ACancelledTransferDoesNotSleepThroughItsBackOff) {
+  TestServer server;
+  server.route("/busy", testing::respond(503, "busy"));
+  HttpClient client(fast([](ClientOptions& o) {
+    o.max_retries = 3;
+    o.retry_backoff = 5s;
+  }));
+  Recorder r;
+  const auto start = Clock::now();
+  r.sink.cancelled = [&] { return Clock::now() - start > 100ms; };  // the server stops
+  auto got = client.get(FetchRequest{server.url("/busy"), {}}, r.sink);
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().code, Code::kUnavailable);
+  EXPECT_LT(Clock::now() - start, 2s);
+  EXPECT_EQ(r.heads, 0);
+}
+
 TEST(HttpClient, RetriesTooManyRequests) {
   TestServer server;
   server.route("/t",
