@@ -1,4 +1,6 @@
 // `arca serve`.
+#include <sys/resource.h>
+
 #include <cstdio>
 
 #include "cli/commands.h"
@@ -8,11 +10,22 @@
 namespace arca::cli {
 
 namespace {
+
+// A server holds a descriptor per connection, open blob, spool and upstream connection: the
+// soft limit (often 1024) is raised to the hard one, as servers do; a failure leaves it as it was.
+void raise_descriptor_limit() {
+  rlimit r{};
+  if (::getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur >= r.rlim_max) return;
+  r.rlim_cur = r.rlim_max;
+  (void)::setrlimit(RLIMIT_NOFILE, &r);
+}
+
 struct ServeFlags {
   std::string config_file, data_dir, listen, public_url;
 };
 
 int serve(const ServeFlags& f) {
+  raise_descriptor_limit();
   auto cfg = config::load(f.config_file);
   if (!cfg) return fail(cfg.error());
   if (!f.data_dir.empty()) cfg->data_dir = f.data_dir;
