@@ -31,6 +31,23 @@ wait_http() {
   return 1
 }
 
+# wait_arca_listening PID STDOUT STDERR: until the `arca serve` of PID prints its listening line
+# to STDOUT (up to 10 s); sets ARCA_URL. Exits the script if the server dies first (STDERR shown)
+# or never listens.
+wait_arca_listening() {
+  local pid=$1 out=$2 err=$3 i
+  for i in $(seq 1 1000); do
+    if grep -q '^arca: listening on ' "$out" 2>/dev/null; then
+      ARCA_URL=$(sed -n 's/^arca: listening on //p' "$out" | head -1)
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || { echo "arca exited early:" >&2; cat "$err" >&2; exit 1; }
+    sleep 0.01
+  done
+  echo "arca did not print its listening line within 10 s" >&2
+  exit 1
+}
+
 # start_sampler PID OUT [INTERVAL]: sample PID into OUT until stop_sampler; returns once sampling
 # has begun. Sets SAMPLER_PID.
 SAMPLER_PID=

@@ -33,18 +33,8 @@ start_arca() {
   [[ -x $ARCA ]] || { echo "no server binary at $ARCA (set ARCA=...)" >&2; exit 2; }
   "$ARCA" "${args[@]}" > "$prefix.out" 2> "$prefix.err" &
   ARCA_PID=$!
-  local i
-  for i in $(seq 1 1000); do
-    if grep -q '^arca: listening on ' "$prefix.out" 2>/dev/null; then
-      ARCA_URL=$(sed -n 's/^arca: listening on //p' "$prefix.out" | head -1)
-      ARCA_PORT=${ARCA_URL##*:}
-      return 0
-    fi
-    kill -0 "$ARCA_PID" 2>/dev/null || { echo "arca exited early:" >&2; cat "$prefix.err" >&2; exit 1; }
-    sleep 0.01
-  done
-  echo "arca did not print its listening line within 10 s" >&2
-  exit 1
+  wait_arca_listening "$ARCA_PID" "$prefix.out" "$prefix.err"
+  ARCA_PORT=${ARCA_URL##*:}
 }
 
 # stop_arca: SIGTERM the server started by start_arca and wait for it.

@@ -126,12 +126,7 @@ printf '[server]\naccess_log = false\n' > "$AD/arca.toml"
 "$BENCH_DIR/bin/arca" serve --config "$AD/arca.toml" --data-dir "$AD/data" --listen 127.0.0.1:0 \
   > "$AD/stdout.log" 2> "$AD/stderr.log" < /dev/null &
 ARCA_PID=$!
-for _ in $(seq 1 1000); do
-  grep -q '^arca: listening on ' "$AD/stdout.log" 2>/dev/null && break
-  kill -0 "$ARCA_PID" 2>/dev/null || { echo "arca exited:" >&2; cat "$AD/stderr.log" >&2; exit 1; }
-  sleep 0.01
-done
-ARCA_URL=$(sed -n 's/^arca: listening on //p' "$AD/stdout.log" | head -1)
+wait_arca_listening "$ARCA_PID" "$AD/stdout.log" "$AD/stderr.log"
 python3 "$NPM_BENCH_SRC/arca_setup.py" "$ARCA_URL" "$AD/data/admin.credentials" "$AD"
 ARCA_TOKEN=$(cat "$AD/arca.token"); ARCA_EP=$(cat "$AD/arca.endpoint"); ARCA_REG=${ARCA_EP%/}
 probe=$(curl -s -H "Authorization: Bearer $ARCA_TOKEN" "${ARCA_EP}bench-probe")

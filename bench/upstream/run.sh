@@ -171,12 +171,7 @@ TOML
     > "$dir/stdout.log" 2> "$dir/stderr.log" < /dev/null &
   ARCA_PID=$!
   ARCA_PIDS+=("$ARCA_PID")
-  for _ in $(seq 1 1000); do
-    grep -q '^arca: listening on ' "$dir/stdout.log" 2>/dev/null && break
-    kill -0 "$ARCA_PID" 2>/dev/null || { echo "arca exited:" >&2; cat "$dir/stderr.log" >&2; exit 1; }
-    sleep 0.01
-  done
-  ARCA_URL=$(sed -n 's/^arca: listening on //p' "$dir/stdout.log" | head -1)
+  wait_arca_listening "$ARCA_PID" "$dir/stdout.log" "$dir/stderr.log"
   python3 "$UP_SRC/arca_setup.py" "$ARCA_URL" "$dir/data/admin.credentials" "$dir"
   TOKEN=$(cat "$dir/arca.token"); PULL=$(cat "$dir/pull.endpoint"); LOCAL=$(cat "$dir/local.endpoint")
   cp "$dir/arca.toml" "$RESULTS_DIR/$(basename "$dir").toml"
