@@ -28,11 +28,18 @@ using tcp = net::ip::tcp;
 namespace detail {
 
 uint64_t Runtime::add_connection(Notify notify) {
-  std::lock_guard lock(mu_);
-  if (closed_ || connections_.size() >= options.max_connections) return 0;
-  uint64_t id = next_id_++;
-  connections_.emplace(id, std::move(notify));
-  return id;
+  {
+    std::lock_guard lock(mu_);
+    if (closed_) return 0;
+    if (connections_.size() < options.max_connections) {
+      uint64_t id = next_id_++;
+      connections_.emplace(id, std::move(notify));
+      return id;
+    }
+  }
+  spdlog::warn("http: connection limit {} reached; closing new connection",
+               options.max_connections);
+  return 0;
 }
 
 size_t Runtime::close_registry() {
@@ -250,11 +257,6 @@ net::awaitable<void> Server::Impl::accept_loop(tcp::acceptor& acceptor) {
     }
     if (rt.stopping) co_return;
     rt.connections_accepted++;
-    if (rt.connection_count() >= options.max_connections) {
-      spdlog::warn("http: connection limit {} reached; closing new connection",
-                   options.max_connections);
-      continue;  // `sock` closes here
-    }
     boost::system::error_code ignored;
     auto remote = sock.remote_endpoint(ignored);
     bool v6 = remote.address().is_v6();
