@@ -3,6 +3,7 @@
 // executors, the registry used for graceful stop, counters). Asio types are only forward-declared
 // here so that Beast/Asio stay in .cc files.
 #include <atomic>
+#include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -70,8 +71,8 @@ class Runtime {
   std::unordered_map<uint64_t, Notify> connections_;
 };
 
-// Serves one accepted TCP connection (`fd` is handed over, IPv6 when `v6`) on `ioc` (one of
-// rt.contexts) until it closes. Registers itself with rt for the lifetime of the session.
-void spawn_session(Runtime& rt, boost::asio::io_context& ioc, int fd, bool v6, std::string remote);
+// Serves one accepted TCP connection until it closes, on the thread that runs the socket's
+// io_context (one of rt.contexts). Registers itself with rt for the lifetime of the session.
+void spawn_session(Runtime& rt, boost::asio::ip::tcp::socket sock, std::string remote);
 
 }  // namespace arca::http::detail

@@ -1,6 +1,7 @@
 #include "http/server.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -245,8 +246,10 @@ Result<uint16_t> Server::Impl::listen(const tcp::endpoint& ep) {
 net::awaitable<void> Server::Impl::accept_loop(tcp::acceptor& acceptor) {
   constexpr auto kTok = net::as_tuple(net::use_awaitable);
   net::steady_timer backoff(acceptor.get_executor());
+  tcp::endpoint peer;
   while (acceptor.is_open()) {
-    auto [ec, sock] = co_await acceptor.async_accept(kTok);
+    // The peer's address comes with accept() itself (no getpeername()).
+    auto [ec, sock] = co_await acceptor.async_accept(peer, kTok);
     if (ec) {
       if (ec == net::error::operation_aborted || rt.stopping) co_return;
       // Out of descriptors or a transient network error: back off instead of spinning.
@@ -257,15 +260,21 @@ net::awaitable<void> Server::Impl::accept_loop(tcp::acceptor& acceptor) {
     }
     if (rt.stopping) co_return;
     rt.connections_accepted++;
-    boost::system::error_code ignored;
-    auto remote = sock.remote_endpoint(ignored);
-    bool v6 = remote.address().is_v6();
-    std::string remote_text = remote.address().to_string();
-    int fd = sock.release(ignored);
+    std::string remote = peer.address().to_string();
+    if (own_acceptors) {  // served where it was accepted: no re-registration with another reactor
+      detail::spawn_session(rt, std::move(sock), std::move(remote));
+      continue;
+    }
+    boost::system::error_code hand_off;
+    tcp::socket moved(rt.next_context());
+    int fd = sock.release(hand_off);
     if (fd < 0) continue;
-    auto& ioc = own_acceptors ? static_cast<net::io_context&>(acceptor.get_executor().context())
-                              : rt.next_context();
-    detail::spawn_session(rt, ioc, fd, v6, std::move(remote_text));
+    moved.assign(peer.protocol(), fd, hand_off);
+    if (hand_off) {
+      ::close(fd);
+      continue;
+    }
+    detail::spawn_session(rt, std::move(moved), std::move(remote));
   }
 }
 

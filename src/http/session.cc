@@ -316,16 +316,10 @@ namespace {
 awaitable<void> session_main(std::unique_ptr<Session> session) { co_await session->run(); }
 }  // namespace
 
-void spawn_session(Runtime& rt, net::io_context& ioc, int fd, bool v6, std::string remote) {
+void spawn_session(Runtime& rt, tcp::socket sock, std::string remote) {
   // The connection's io_context is run by one thread: that is the session's serialization.
-  auto executor = ioc.get_executor();
-  tcp::socket sock(executor);
+  auto executor = sock.get_executor();
   beast::error_code ec;
-  sock.assign(v6 ? tcp::v6() : tcp::v4(), fd, ec);
-  if (ec) {
-    ::close(fd);
-    return;
-  }
   sock.set_option(tcp::no_delay(true), ec);
   auto conn = std::make_shared<Connection>(std::move(sock));
   uint64_t id = rt.add_connection([conn](bool force) {
