@@ -34,11 +34,18 @@
 #      for each version: curl via the delay proxy (kind `direct-delayed`), then the miss through
 #      the second Arca (kind `miss-delayed`). Real registries answer in >= 10 ms; this shows what
 #      Arca's fixed per-miss cost weighs against such an upstream.
-#   7. table.py: the table -> $RESULTS_DIR/upstream.md; with UPDATE_DOC=1 (default) also the
+#   7. (a'') Verdaccio as the upstream (skipped when VERDACCIO=0): the pinned Verdaccio of the tests
+#      (verdaccio_up.py: no uplinks, packages published over its API: `vsmall` and `vmid` with the
+#      sizes and counts of small and mid, and N_SMALL one-version packages vpk<i>); a third Arca
+#      (start_arca, "public:npmjs" = Verdaccio). Each tarball: curl from Verdaccio (kind
+#      `direct-verdaccio`), then the miss (kind `miss-verdaccio`); each vpk<i> packument likewise
+#      (`pkt-direct-verdaccio`, `pkt-miss-verdaccio`). The real third-party registry of the tests.
+#   8. table.py: the table -> $RESULTS_DIR/upstream.md; with UPDATE_DOC=1 (default) also the
 #      section "## Pull-through cache (issue C)" of docs/performance.md
 # Knobs (environment): ARCA, BENCH_DIR (under /tmp, wiped at start), RESULTS_DIR, N_SMALL (15),
 # N_BIG (3), SMALL_BYTES, MID_BYTES, BIG_BYTES, WRK_THREADS/WRK_CONNS/WRK_DURATION/WRK_REPEATS
-# (2/64/10s/2), WRK_CASES ("small mid"), UPSTREAM_DELAY_MS (10; 0 or empty: no step 6), WAIT_OTHER
+# (2/64/10s/2), WRK_CASES ("small mid"), UPSTREAM_DELAY_MS (10; 0 or empty: no step 6), VERDACCIO
+# (1; 0: no step 7), WAIT_OTHER
 # (1), WAIT_MAX (900), UPDATE_DOC (1), KEEP (0: delete the static tree and Arca's data dirs on exit),
 # PERF (0; 1: `perf record -g` of Arca during the first 1 GiB miss -> $RESULTS_DIR/perf-miss.data,
 # perf-miss.txt (top symbols), perf-miss-dso.txt).
@@ -59,6 +66,7 @@ WRK_DURATION=${WRK_DURATION:-10s}
 WRK_REPEATS=${WRK_REPEATS:-2}
 WRK_CASES=${WRK_CASES:-"small mid"}
 UPSTREAM_DELAY_MS=${UPSTREAM_DELAY_MS-10}  # `-`, not `:-`: an empty value disables step 6
+VERDACCIO=${VERDACCIO:-1}
 WAIT_OTHER=${WAIT_OTHER:-1}
 WAIT_MAX=${WAIT_MAX:-900}
 UPDATE_DOC=${UPDATE_DOC:-1}
@@ -94,7 +102,7 @@ fi
 rm -rf "$BENCH_DIR"; mkdir -p "$BENCH_DIR/bin" "$RESULTS_DIR"; chmod 755 "$BENCH_DIR"
 cp "$ARCA" "$BENCH_DIR/bin/arca"
 STATIC_ROOT=$BENCH_DIR/static NGX=$BENCH_DIR/nginx AD=$BENCH_DIR/arca
-NGX_PROXY=$BENCH_DIR/nginx-proxy AD2=$BENCH_DIR/arca-delayed
+NGX_PROXY=$BENCH_DIR/nginx-proxy AD2=$BENCH_DIR/arca-delayed AD3=$BENCH_DIR/arca-verdaccio
 # every server started, for cleanup: nginx (static upstream, reference proxy), Arca (one per
 # phase), the delay proxy. NGINX_PID is whichever nginx start_static_nginx started last.
 NGINX_PID='' NGINX_PIDS=() ARCA_PID='' ARCA_PIDS=() DELAY_PID=''
@@ -103,12 +111,12 @@ cleanup() {
   stop_sampler
   [[ -n ${PERF_PID:-} ]] && kill -INT "$PERF_PID" 2>/dev/null
   for p in $NGINX_PID "${NGINX_PIDS[@]}"; do kill -QUIT "$p" 2>/dev/null; done
-  for p in "${ARCA_PIDS[@]}" $DELAY_PID; do kill -TERM "$p" 2>/dev/null; done
-  for p in $NGINX_PID "${NGINX_PIDS[@]}" "${ARCA_PIDS[@]}" $DELAY_PID; do
+  for p in "${ARCA_PIDS[@]}" $DELAY_PID $VERD_PID; do kill -TERM "$p" 2>/dev/null; done
+  for p in $NGINX_PID "${NGINX_PIDS[@]}" "${ARCA_PIDS[@]}" $DELAY_PID $VERD_PID; do
     for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
   done
-  if [[ $KEEP != 1 ]]; then rm -rf "$STATIC_ROOT" "$AD/data" "$AD2/data" "${BENCH_DIR:?}/bin"; fi
+  if [[ $KEEP != 1 ]]; then rm -rf "$STATIC_ROOT" "$AD/data" "$AD2/data" "$AD3/data" "${BENCH_DIR:?}/bin"; fi
   echo "servers stopped$([[ $KEEP != 1 ]] && echo ', static tree and Arca data deleted')"
 }
 trap cleanup EXIT
@@ -124,7 +132,7 @@ STATIC_URL=http://127.0.0.1:$NGINX_PORT
   echo "repo HEAD: $(git -C "$REPO_ROOT" log -1 --format='%h %cd' --date=iso 2>/dev/null || echo '?'), $(git -C "$REPO_ROOT" status --porcelain --untracked-files=no 2>/dev/null | wc -l) tracked files modified in the working tree"
   echo "cpu: nproc=$(nproc) $(lscpu | sed -n 's/^Model name: *//p') mem=$(free -g | awk '/Mem:/{print $2}') GiB"
   echo "tools: $(curl --version | head -1 | cut -d' ' -f1-2) / nginx $(nginx -v 2>&1 | cut -d/ -f2) / $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
-  echo "settings: N_SMALL=$N_SMALL N_BIG=$N_BIG sizes $SMALL_BYTES/$MID_BYTES/$BIG_BYTES; wrk -t$WRK_THREADS -c$WRK_CONNS -d$WRK_DURATION x$WRK_REPEATS cases $WRK_CASES; UPSTREAM_DELAY_MS=${UPSTREAM_DELAY_MS:-0}"
+  echo "settings: N_SMALL=$N_SMALL N_BIG=$N_BIG sizes $SMALL_BYTES/$MID_BYTES/$BIG_BYTES; wrk -t$WRK_THREADS -c$WRK_CONNS -d$WRK_DURATION x$WRK_REPEATS cases $WRK_CASES; UPSTREAM_DELAY_MS=${UPSTREAM_DELAY_MS:-0} VERDACCIO=$VERDACCIO"
   echo "uptime at start: $(uptime)"
 } > "$RESULTS_DIR/machine.txt"
 cat "$RESULTS_DIR/machine.txt"
@@ -334,7 +342,37 @@ if [[ -n $UPSTREAM_DELAY_MS && $UPSTREAM_DELAY_MS != 0 ]]; then
   check_blobs "$STATIC_ROOT/delayed/manifest.json" "$AD2/data"
 fi
 
-# ---------- 7. table (+ docs/performance.md)
+# ---------- 7. (a'') Verdaccio as the upstream
+if [[ $VERDACCIO == 1 ]]; then
+  step "verdaccio upstream"
+  VD=$BENCH_DIR/verdaccio; mkdir -p "$VD"
+  python3 "$UP_SRC/verdaccio_up.py" "$VD" "$N_SMALL" "$SMALL_BYTES" "$MID_BYTES" > "$VD/stdout.log" 2>&1 < /dev/null &
+  VERD_PID=$!
+  for _ in $(seq 1 1800); do
+    [[ -f $VD/ready ]] && break
+    kill -0 "$VERD_PID" 2>/dev/null || { echo "verdaccio_up.py exited:" >&2; cat "$VD/stdout.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  [[ -f $VD/ready ]] || { echo "verdaccio_up.py: not ready after 180 s" >&2; cat "$VD/stdout.log" >&2; exit 1; }
+  VERD_URL=$(cat "$VD/url")
+  cat "$VD/stdout.log"
+  start_arca "$AD3" "$VERD_URL"  # from here on get() and upfb() talk to this Arca
+  for name in vsmall vmid; do
+    step "verdaccio misses $name"
+    get pkt-miss-verdaccio "$name" - "$PULL$name" auth
+    for k in $(seq 0 $((N_SMALL - 1))); do
+      get direct-verdaccio "$name" "1.0.$k" "$VERD_URL$(tgz "$name" "1.0.$k")"
+      get miss-verdaccio "$name" "1.0.$k" "$PULL$(tgz "$name" "1.0.$k")" auth
+    done
+  done
+  step "verdaccio packument misses"
+  for k in $(seq 0 $((N_SMALL - 1))); do
+    get pkt-direct-verdaccio "vpk$k" - "${VERD_URL}vpk$k"
+    get pkt-miss-verdaccio "vpk$k" - "${PULL}vpk$k" auth
+  done
+fi
+
+# ---------- 8. table (+ docs/performance.md)
 step "done"
 echo "uptime at end: $(uptime)" >> "$RESULTS_DIR/machine.txt"
 args=("$RESULTS_DIR")

@@ -2,7 +2,8 @@
 """table.py RESULTS_DIR [--doc docs/performance.md]
 The pull-through benchmark's table (markdown) from RESULTS_DIR (ttfb.tsv, rss-*.json, wrk.tsv,
 machine.txt), printed. Rows whose measurements are missing (e.g. no `proxy` kind, or no
-`*-delayed` kinds when run.sh ran with UPSTREAM_DELAY_MS=0) are left out, so older results render. With --doc, the generated block of the section
+`*-delayed` kinds when run.sh ran with UPSTREAM_DELAY_MS=0, no `*-verdaccio` kinds with
+VERDACCIO=0) are left out, so older results render. With --doc, the generated block of the section
 "## Pull-through cache (issue C)" (between the BEGIN/END markers) is replaced, or the section
 is appended when missing; text of the section outside the markers is kept."""
 import csv, glob, json, os, re, statistics, sys
@@ -36,7 +37,7 @@ def main():
 
     sizes = {}
     for r in rows:
-        if r["kind"] in ("direct", "direct-delayed"):
+        if r["kind"] in ("direct", "direct-delayed", "direct-verdaccio"):
             sizes[r["name"]] = int(r["bytes"])
     def human(n):
         for unit, k in (("GiB", 2 ** 30), ("MiB", 2 ** 20), ("KB", 1000)):
@@ -97,6 +98,17 @@ def main():
         out.append(miss_row("(a') miss time to first byte, upstream with +%s ms first byte (emulated), %s tarball (%s bytes)"
                             % (delay, label[name], format(sizes[name], ",")),
                             d, m, "nginx direct via the +%s ms delay proxy" % delay, ideal=ideal))
+    # (a'') the real third-party upstream of the tests: Verdaccio (Node) answers in a few ms
+    for name in ("vsmall", "vmid"):
+        d, m = pick("direct-verdaccio", name), pick("miss-verdaccio", name)
+        if d and m:
+            out.append(miss_row("(a'') miss time to first byte, Verdaccio as the upstream, %s tarball (%s bytes)"
+                                % (label[name], format(sizes[name], ",")), d, m, "Verdaccio direct"))
+    d = [r for r in rows if r["kind"] == "pkt-direct-verdaccio"]
+    m = [r for r in rows if r["kind"] == "pkt-miss-verdaccio" and r["name"].startswith("vpk")]
+    if d and m:
+        out.append(miss_row("(a'') packument miss time to first byte, Verdaccio as the upstream, "
+                            "one-version packages", d, m, "Verdaccio direct"))
     for name in ("small", "mid", "big"):
         d, m = pick("direct", name), pick("miss", name)
         if not d or not m:
@@ -198,7 +210,13 @@ def main():
         "`mid`, and their tarball URLs go through the relay too. \"direct\" there is curl via the relay, on a "
         "new connection as in (a); Arca reuses its connections to the relay, so the stricter comparison "
         "with (a)'s nginx direct + %s ms is given as well." % (delay, delay),
-    ] if has("miss-delayed") else []) + [
+    ] if has("miss-delayed") else []) + ([
+        "- (a''): the pinned Verdaccio of the tests (`bench/upstream/verdaccio_up.py`: no uplinks, packages "
+        "published over its own API) as the upstream of a third Arca with the same config: `vsmall` and "
+        "`vmid` have the sizes and counts of `small` and `mid`; `vpk0`.. are one-version packages, each "
+        "packument fetched once directly and once through Arca (a miss). \"direct\" is curl on a new "
+        "connection; Arca keeps its connections to Verdaccio.",
+    ] if has("miss-verdaccio") else []) + [
         "- Machine: %s. Load average (`uptime`, 1/5/15 min) at start %s, at end %s. Over the %d steps the 1-min load "
         "average was %s and other sessions' compilers (`cc1plus`) numbered %s. Waited %s for "
         "`bench/npm/run.sh`."
