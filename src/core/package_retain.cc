@@ -13,8 +13,9 @@ Status Packages::retain(const store::RepositoryRef& repo, const store::PackageKe
     std::lock_guard gc(blob_gc_mu_);  // the blobs must not be reclaimed under this commit
     for (const auto& a : v.assets)
       if (!blobs_.stat(a.sha256)) return unavailable("Asset " + a.name + " is no longer stored");
-    auto outcome = store_.mutate_package(
-        repo, key,
+    // Only this version is loaded, not every version the repository caches of the package.
+    auto outcome = store_.mutate_versions(
+        repo, key, {v.version},
         [&](const std::optional<store::PackageSnapshot>& snap) -> Result<store::PackageMutation> {
           store::PackageMutation m;
           if (snap && find_version(*snap, v.version)) return m;  // already here: keep it
