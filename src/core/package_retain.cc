@@ -26,7 +26,7 @@ Status Packages::retain(const store::RepositoryRef& repo, const store::PackageKe
         });
     if (!outcome) return outcome.error();
   }
-  if (added) notify(repo, key);
+  if (added) notify(repo, key, &v);
   return {};
 }
 

@@ -175,11 +175,44 @@ void Packages::warm(const store::RepositoryRef& repo, const store::PackageKey& k
   (void)cached_snapshot(repo, key);  // best effort: a failure only leaves the cache cold
 }
 
-void Packages::notify(const store::RepositoryRef& repo, const store::PackageKey& key) {
+namespace {
+// `snap` with `v` among its versions (kept in version order); as it is when `v` is there.
+std::shared_ptr<const store::PackageSnapshot> with_version(const store::PackageSnapshot& snap,
+                                                           const store::PackageVersion& v) {
+  auto out = std::make_shared<store::PackageSnapshot>(snap);
+  auto at = std::lower_bound(out->versions.begin(), out->versions.end(), v.version,
+                             [](const auto& e, const std::string& x) { return e.version < x; });
+  if (at == out->versions.end() || at->version != v.version) out->versions.insert(at, v);
+  return out;
+}
+}  // namespace
+
+void Packages::notify(const store::RepositoryRef& repo, const store::PackageKey& key,
+                      const store::PackageVersion* added) {
+  const std::string k = snapshot_key(repo, key);
+  std::shared_ptr<const store::PackageSnapshot> base;
   {
     std::lock_guard lock(snapshots_mu_);
     ++snapshot_generation_;
-    snapshots_.erase(snapshot_key(repo, key));
+    auto it = snapshots_.find(k);
+    if (it != snapshots_.end()) {
+      if (added && it->second)
+        base = it->second;
+      else
+        snapshots_.erase(it);  // an absent package was created, or another write: reload
+    }
+  }
+  if (base) {  // copied outside the lock, which the I/O threads' lookups take
+    auto grown = with_version(*base, *added);
+    std::lock_guard lock(snapshots_mu_);
+    auto it = snapshots_.find(k);
+    if (it != snapshots_.end()) {
+      // Another write changed the entry meanwhile: neither copy has both writes, so reload.
+      if (it->second == base)
+        it->second = std::move(grown);
+      else
+        snapshots_.erase(it);
+    }
   }
   notify_listeners(repo, key);
 }

@@ -263,7 +263,11 @@ class Packages {
   Result<store::MutationOutcome> commit_version(const store::RepositoryRef& repo,
                                                 const store::PackageKey& key,
                                                 const NewVersion& input);
-  void notify(const store::RepositoryRef& repo, const store::PackageKey& key);
+  // After a write to the package: its cached snapshot is dropped or, when the write only added
+  // `added` (retention of an upstream version), given that version, so that a cold install does
+  // not reload the whole package after every version it fetches. Then the listeners are told.
+  void notify(const store::RepositoryRef& repo, const store::PackageKey& key,
+              const store::PackageVersion* added = nullptr);
   void notify_listeners(const store::RepositoryRef& repo, const store::PackageKey& key);
 
   store::MetadataStore& store_;

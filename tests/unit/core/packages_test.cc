@@ -143,6 +143,50 @@ TEST_F(PackagesTest, DownloadsFollowStatus) {
   EXPECT_FALSE(packages_->open_asset(repo(), key_, "1.0.0", "pkg.tgz"));
 }
 
+// Retention adds its version to the package's cached snapshot instead of dropping it (a cold
+// install would otherwise reload the whole package after each version it fetches); the result is
+// what the store holds. Other writes still drop the snapshot.
+TEST_F(PackagesTest, RetainedVersionJoinsTheCachedSnapshot) {
+  auto retained = [&](const std::string& version) {
+    store::PackageVersion v;
+    v.version = version;
+    v.origin_type = "EXTERNAL";
+    v.entry_external_connection = "public:npmjs";
+    v.published_time = 1700000000;
+    v.assets.push_back(put_blob("bytes of " + version));
+    return v;
+  };
+  ASSERT_TRUE(packages_->retain(repo(), key_, retained("1.0.1")));
+  EXPECT_FALSE(packages_->peek_package(repo(), key_));  // created: nothing cached yet
+  packages_->warm(repo(), key_);
+  ASSERT_TRUE(packages_->peek_package(repo(), key_));
+
+  for (const char* v : {"1.0.0", "1.0.2", "1.0.1"})
+    ASSERT_TRUE(packages_->retain(repo(), key_, retained(v)));
+  auto cached = packages_->peek_package(repo(), key_);
+  ASSERT_TRUE(cached && *cached) << "the snapshot was dropped";
+  auto stored = store_->get_package(repo(), key_).value();
+  ASSERT_EQ((*cached)->versions.size(), 3u);
+  EXPECT_EQ((*cached)->package.key, stored.package.key);
+  EXPECT_EQ((*cached)->package.origin, stored.package.origin);
+  EXPECT_EQ((*cached)->package.created_time, stored.package.created_time);
+  for (size_t i = 0; i < 3; ++i) {
+    const auto& c = (*cached)->versions[i];
+    const auto& s = stored.versions[i];
+    EXPECT_EQ(c.version, s.version);
+    EXPECT_EQ(c.status, s.status);
+    EXPECT_EQ(c.revision, s.revision);
+    EXPECT_EQ(c.origin_type, s.origin_type);
+    EXPECT_EQ(c.entry_external_connection, s.entry_external_connection);
+    EXPECT_EQ(c.assets, s.assets);
+  }
+
+  BatchRequest req;
+  req.versions = {"1.0.0"};
+  ASSERT_TRUE(packages_->update_status(caller_, input(), req, "Unlisted"));
+  EXPECT_FALSE(packages_->peek_package(repo(), key_));
+}
+
 TEST_F(PackagesTest, CopyIsIdempotentAndCarriesTags) {
   ASSERT_TRUE(publish("1.0.0", "a"));
   BatchRequest req;
