@@ -52,6 +52,12 @@ class BlobWriter {
   // Committing content that already exists succeeds and returns the same digests (dedup).
   virtual Result<BlobInfo> commit(const CommitExpectations& expect = {}) = 0;
   virtual uint64_t bytes_written() const = 0;
+  // A new descriptor of the file being written, owned by the caller, from which bytes
+  // [0, bytes_written()) can be read (pread, sendfile) while writing goes on, and every byte
+  // written after the writer committed, failed or was destroyed: readers of a blob still
+  // arriving need no copy of it. -1 when the writer keeps no such file (a remote store), or
+  // after commit(); the caller then keeps its own copy.
+  virtual int share_file() { return -1; }
 };
 
 class BlobReader {

@@ -38,6 +38,7 @@ class FaultInjectingWriter final : public BlobWriter {
   }
 
   uint64_t bytes_written() const override { return target_->bytes_written(); }
+  // share_file() is not forwarded: a failing writer's callers keep their own copy.
 
  private:
   std::unique_ptr<BlobWriter> target_;

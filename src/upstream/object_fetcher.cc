@@ -77,7 +77,7 @@ void Transfer::mark_started(std::optional<uint64_t> length) {
   run_all(ready);
 }
 
-void Transfer::set_spool(int fd) {
+void Transfer::set_file(int fd) {
   std::lock_guard lock(mu_);
   fd_ = fd;
 }
@@ -179,6 +179,7 @@ void ObjectFetcher::stop() {
 Result<int> ObjectFetcher::take_spool() {
   {
     std::lock_guard lock(mu_);
+    spools_needed_ = true;
     if (!spare_spools_.empty()) {
       int fd = spare_spools_.back();
       spare_spools_.pop_back();
@@ -191,7 +192,7 @@ Result<int> ObjectFetcher::take_spool() {
 void ObjectFetcher::refill_spools() {
   {
     std::lock_guard lock(mu_);
-    if (stopping_ || spare_spools_.size() >= kSpareSpools) return;
+    if (!spools_needed_ || stopping_ || spare_spools_.size() >= kSpareSpools) return;
   }
   auto fd = open_spool(spool_dir_);
   if (!fd) return;  // the next transfer makes its own (and reports the error)
@@ -347,31 +348,33 @@ void ObjectFetcher::run(Job& job) {
 Result<blob::BlobInfo> ObjectFetcher::transfer(const Connection& connection,
                                                const ObjectRequest& request,
                                                const CommitHook& on_commit, Transfer& t) {
-  // The spool (what readers need once the head is announced) and the blob writer, made while
-  // the upstream prepares its answer (on_waiting) or, when the answer came first, in on_head.
-  // Each returns false once a set-up failed (setup_error says why).
+  // The blob writer and the file readers read (the writer's own when it shares it, else a
+  // spool), made while the upstream prepares its answer (on_waiting) or, when the answer came
+  // first, in on_head. make_readable() returns false once a set-up failed (setup_error says why).
   std::unique_ptr<blob::BlobWriter> writer;
   std::optional<Error> setup_error;
-  bool spooled = false;
-  auto make_spool = [&] {
-    if (spooled || setup_error) return !setup_error;
-    auto spool = take_spool();
-    if (!spool) {
-      setup_error = spool.error();
-      return false;
-    }
-    t.set_spool(*spool);
-    spooled = true;
-    return true;
+  bool readable = false;
+  bool spooled = false;  // readers read a spool, which on_data fills as well
+  auto fail_setup = [&](Error e) {
+    setup_error = std::move(e);
+    return false;
   };
-  auto make_writer = [&] {
-    if (writer || setup_error) return !setup_error;
-    auto w = blobs_.begin_write();
-    if (!w) {
-      setup_error = w.error();
-      return false;
+  auto make_readable = [&] {
+    if (readable || setup_error) return !setup_error;
+    if (!writer) {
+      auto w = blobs_.begin_write();
+      if (!w) return fail_setup(w.error());
+      writer = std::move(*w);
     }
-    writer = std::move(*w);
+    int fd = writer->share_file();
+    if (fd < 0) {
+      auto spool = take_spool();
+      if (!spool) return fail_setup(spool.error());
+      fd = *spool;
+      spooled = true;
+    }
+    t.set_file(fd);
+    readable = true;
     return true;
   };
   int status = 0;
@@ -386,7 +389,7 @@ Result<blob::BlobInfo> ObjectFetcher::transfer(const Connection& connection,
       return false;
     }
     // Before readers are told: a failure then is answered as an error, not a cut body.
-    if (!make_spool()) {
+    if (!make_readable()) {
       sink_error = setup_error;
       return false;
     }
@@ -394,10 +397,6 @@ Result<blob::BlobInfo> ObjectFetcher::transfer(const Connection& connection,
     // A woken reader's I/O thread is often queued on this CPU (the scheduler places a wakee
     // near its waker): let it send the head before this thread goes on with the body.
     sched_yield();
-    if (!make_writer()) {  // rare once the spool exists; cuts the body
-      sink_error = setup_error;
-      return false;
-    }
     return true;
   };
   sink.on_data = [&](std::string_view chunk) {
@@ -410,9 +409,11 @@ Result<blob::BlobInfo> ObjectFetcher::transfer(const Connection& connection,
       sink_error = Error{Code::kTooLarge, request.url + " is larger than the limit"};
       return false;
     }
-    if (auto st = write_all(t.fd_, chunk, offset); !st) {
-      sink_error = st.error();
-      return false;
+    if (spooled) {
+      if (auto st = write_all(t.fd_, chunk, offset); !st) {
+        sink_error = st.error();
+        return false;
+      }
     }
     if (auto st = writer->write(chunk); !st) {
       sink_error = st.error();
@@ -423,9 +424,7 @@ Result<blob::BlobInfo> ObjectFetcher::transfer(const Connection& connection,
     return true;
   };
   sink.cancelled = [&t] { return t.aborted(); };  // stop() does not wait for a slow upstream
-  sink.on_waiting = [&] {
-    if (make_spool()) make_writer();
-  };
+  sink.on_waiting = [&] { make_readable(); };
   FetchRequest get{request.url, request.headers};
   auto got = connection.client->get(get, sink);
   if (!got) {

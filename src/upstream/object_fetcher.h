@@ -12,9 +12,10 @@
 //    delays another. A completed transfer stays joinable for kRecentSeconds, so a request that
 //    looked for the stored version just before the commit hook recorded it is still fed from it
 //    instead of fetching again.
-//  - Bytes are spooled to an unnamed temporary file (memory does not grow with the size) and
-//    streamed to the blob store at the same time. Readers read the spool as it grows, blocking
-//    or called back (an I/O thread sends it with sendfile without holding a thread).
+//  - Bytes go to the blob store as they arrive (memory does not grow with the size), and readers
+//    read the file being written as it grows (BlobWriter::share_file), blocking or called back
+//    (an I/O thread sends it with sendfile without holding a thread). A store whose writer keeps
+//    no local file gets a copy in an unnamed temporary file, the spool, which readers read instead.
 //  - Nothing unverified is stored: the expected digests (at least one of sha512/sha1/sha256) and
 //    the announced length are checked before the blob is committed; then the commit hook runs
 //    (it records the version in the metadata store). Only after both succeed may readers read the
@@ -66,7 +67,7 @@ class Transfer {
   // upstream 404, kUnavailable (or the commit hook's error) otherwise.
   Result<std::optional<uint64_t>> started();
 
-  // What may be sent now: bytes [0, readable) of the spool `fd` (valid while the Transfer
+  // What may be sent now: bytes [0, readable) of the file `fd` (valid while the Transfer
   // lives). The last byte is withheld until the content is verified and committed; `complete`
   // then says readable is the whole body. A failure means the reader must abort what it sends.
   struct Progress {
@@ -87,7 +88,7 @@ class Transfer {
   enum class State { kRunning, kDone, kFailed };
   using Callbacks = std::vector<std::function<void()>>;
   void mark_started(std::optional<uint64_t> length);
-  void set_spool(int fd);
+  void set_file(int fd);
   void appended(uint64_t bytes);
   void finish(Result<blob::BlobInfo> outcome);
   bool aborted() const { return abort_.load(); }
@@ -103,7 +104,9 @@ class Transfer {
   State state_ = State::kRunning;
   std::optional<Error> error_;
   blob::BlobInfo info_;
-  int fd_ = -1;  // the spool; closed with the Transfer (when the last reader lets go)
+  // The file readers read (the blob writer's own, or a spool); closed with the Transfer (when the
+  // last reader lets go).
+  int fd_ = -1;
   Callbacks start_waiters_;
   std::vector<std::pair<uint64_t, std::function<void()>>> more_waiters_;
   std::atomic<bool> abort_{false};
@@ -112,15 +115,15 @@ class Transfer {
 class ObjectFetcher {
  public:
   static constexpr double kRecentSeconds = 10;
-  // Completed transfers kept joinable at most (each holds its spool's descriptor and disk space):
-  // a cold install of thousands of packages must not run the process out of descriptors.
+  // Completed transfers kept joinable at most (each holds a descriptor, and a spool its disk
+  // space): a cold install of thousands of packages must not run the process out of descriptors.
   static constexpr size_t kMaxRecent = 256;
   static constexpr double kIdleSeconds = 60;
 
   static constexpr size_t kDefaultMaxWorkers = 32;
 
-  // At most `max_workers` transfers run at once (each holds a thread, a curl handle, a spool
-  // and a blob temp file); further ones wait in a queue.
+  // At most `max_workers` transfers run at once (each holds a thread, a curl handle and a blob
+  // temp file); further ones wait in a queue.
   ObjectFetcher(blob::BlobStore& blobs, CacheMetrics& metrics, std::string spool_dir,
                 size_t max_workers = kDefaultMaxWorkers);
   ~ObjectFetcher();  // stop()
@@ -132,8 +135,8 @@ class ObjectFetcher {
   ObjectFetcher& operator=(const ObjectFetcher&) = delete;
 
   // Joins the transfer of `key` or starts one. `connection` must outlive the transfer. Never
-  // blocks on I/O (an I/O thread may call it): the worker sends the GET, and creates the spool
-  // and the blob writer once the upstream answered.
+  // blocks on I/O (an I/O thread may call it): the worker sends the GET, and creates the blob
+  // writer (and a spool if needed) while the upstream prepares its answer.
   Result<std::shared_ptr<Transfer>> fetch(const Connection& connection, const std::string& key,
                                           ObjectRequest request, CommitHook on_commit,
                                           FinishedHook on_finished = {});
@@ -162,8 +165,8 @@ class ObjectFetcher {
   Result<int> take_spool();
   void refill_spools();
   // mu_ held. What leaves recent_ is returned, for the caller to let go of after unlocking:
-  // the last reference to a Transfer closes its spool, and closing an unlinked file frees its
-  // blocks (milliseconds for a large one), which must not happen under mu_.
+  // the last reference to a Transfer closes its file, and closing an unlinked one (a spool)
+  // frees its blocks (milliseconds for a large one), which must not happen under mu_.
   using Expired = std::vector<std::shared_ptr<Transfer>>;
   Expired sweep_recent(Clock::time_point now);
   Expired remember_recent(const std::string& key, std::shared_ptr<Transfer> t);
@@ -184,9 +187,11 @@ class ObjectFetcher {
   size_t threads_ = 0;
   size_t waiting_ = 0;  // workers waiting for a job
   bool stopping_ = false;
-  // Spools made ahead (an O_TMPFILE open costs 50-150 µs here, on a miss's critical path).
+  // Spools made ahead (an O_TMPFILE open costs 50-150 µs here, on a miss's critical path), once
+  // a blob writer did not share its file (a store without local files).
   static constexpr size_t kSpareSpools = 4;
   std::vector<int> spare_spools_;
+  bool spools_needed_ = false;
 };
 
 }  // namespace arca::upstream

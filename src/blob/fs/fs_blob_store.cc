@@ -70,7 +70,8 @@ Error blob_not_found(const std::string& key) {
 Result<std::pair<UniqueFd, std::string>> create_locked_temp(const std::string& tmp_dir) {
   for (int attempt = 0; attempt < kMaxTempNameAttempts; ++attempt) {
     std::string path = tmp_dir + "/w-" + crypto::to_hex(crypto::random_bytes(16));
-    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kTempMode));
+    // Readable too: share_file() hands readers a duplicate of this descriptor.
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, kTempMode));
     if (!fd.valid()) {
       if (errno == EEXIST) continue;
       return errno_error("create temp file", path, errno);
@@ -206,6 +207,14 @@ class FsBlobWriter final : public BlobWriter {
   }
 
   uint64_t bytes_written() const override { return bytes_; }
+
+  // The same open file: it follows the rename into place, and an unlinked temp file lives on
+  // until the last descriptor closes. (The duplicate shares the flock too, which matters only
+  // for files still in ROOT/tmp: one that is kept open is not stale.)
+  int share_file() override {
+    if (state_ == State::kDone || !fd_.valid()) return -1;
+    return ::fcntl(fd_.get(), F_DUPFD_CLOEXEC, 0);
+  }
 
  private:
   enum class State { kOpen, kFailed, kDone };

@@ -1,6 +1,7 @@
 #include "conformance/blob/blob_store_conformance.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -220,6 +221,45 @@ TEST_P(BlobStoreConformance, AbandonedWriterLeavesNothingVisible) {
   }
   EXPECT_ERROR_CODE(store().stat(kAbcSha256), Code::kNotFound);
   EXPECT_TRUE(keys(store()).empty());
+}
+
+// share_file() (optional: -1 when the writer keeps no file): what was written can be read
+// through it while writing goes on, after a commit, and after an abandoned write, which still
+// leaves nothing visible. Each call gives a new descriptor; none after commit().
+TEST_P(BlobStoreConformance, SharedFileReadsWhatWasWritten) {
+  auto pread_all = [](int fd, size_t n) {
+    std::string out(n, '\0');
+    ssize_t got = ::pread(fd, out.data(), n, 0);
+    out.resize(got < 0 ? 0 : size_t(got));
+    return out;
+  };
+  for (bool commit : {true, false}) {
+    auto w = store().begin_write();
+    ASSERT_TRUE(w);
+    int fd = (*w)->share_file();
+    if (fd < 0) GTEST_SKIP() << "this store's writers share no file";
+    ASSERT_TRUE((*w)->write("ab"));
+    EXPECT_EQ(pread_all(fd, 8), "ab");
+    int second = (*w)->share_file();
+    ASSERT_GE(second, 0);
+    EXPECT_NE(second, fd);
+    ::close(second);
+    ASSERT_TRUE((*w)->write("c"));
+    if (commit) {
+      ASSERT_TRUE((*w)->commit());
+      EXPECT_EQ((*w)->share_file(), -1);
+    }
+    w->reset();  // the writer's end: committed, or abandoned
+    EXPECT_EQ(pread_all(fd, 8), "abc");
+    ::close(fd);
+    if (commit) {
+      auto back = read_blob(store(), kAbcSha256);
+      ASSERT_TRUE(back);
+      EXPECT_EQ(*back, "abc");
+      ASSERT_TRUE(store().remove(kAbcSha256));
+    }
+    EXPECT_TRUE(keys(store()).empty());
+  }
 }
 
 TEST_P(BlobStoreConformance, SameContentTwiceIsDeduplicated) {

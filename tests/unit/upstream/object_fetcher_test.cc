@@ -8,6 +8,7 @@
 #include <future>
 #include <thread>
 
+#include "blob/fault_injecting_blob_store.h"
 #include "blob/fs/fs_blob_store.h"
 #include "events/metrics.h"
 #include "support/test_server.h"
@@ -111,6 +112,27 @@ class ObjectFetcherTest : public ::testing::Test {
   CacheMetrics metrics_{registry_};
   Connection connection_;
   std::unique_ptr<ObjectFetcher> fetcher_;
+};
+
+// The store's writers, minus share_file(): as a store without local files.
+class UnsharedFiles final : public blob::BlobStoreWrapper {
+ public:
+  using BlobStoreWrapper::BlobStoreWrapper;
+  Result<std::unique_ptr<blob::BlobWriter>> begin_write() override {
+    ARCA_ASSIGN_OR_RETURN(auto w, BlobStoreWrapper::begin_write());
+    return std::unique_ptr<blob::BlobWriter>(new Writer(std::move(w)));
+  }
+
+ private:
+  struct Writer final : blob::BlobWriter {
+    explicit Writer(std::unique_ptr<blob::BlobWriter> w) : target(std::move(w)) {}
+    Status write(std::string_view chunk) override { return target->write(chunk); }
+    Result<blob::BlobInfo> commit(const blob::CommitExpectations& e) override {
+      return target->commit(e);
+    }
+    uint64_t bytes_written() const override { return target->bytes_written(); }
+    std::unique_ptr<blob::BlobWriter> target;
+  };
 };
 
 TEST_F(ObjectFetcherTest, StoresTheVerifiedBodyAndFeedsTheReader) {
@@ -309,15 +331,21 @@ TEST_F(ObjectFetcherTest, FinishedHookRunsAfterSuccessOnly) {
 }
 
 TEST_F(ObjectFetcherTest, AFailedSetUpIsReportedBeforeTheHead) {
-  // No spool can be made: readers are told before any head, so they answer with an error
-  // instead of announcing a body they cannot send.
-  ObjectFetcher broken(*blobs_, metrics_, dir_ + "/no-such-dir");
-  auto t = broken.fetch(connection_, "k", serve("/s.tgz", "bytes"),
-                        [](const blob::BlobInfo&) { return Status{}; });
-  ASSERT_TRUE(t);
-  auto started = head_outcome(**t);
-  ASSERT_FALSE(started);
-  EXPECT_EQ(started.error().code, Code::kUnavailable);
+  // No blob writer, or no spool for a store that shares no file: readers are told before any
+  // head, so they answer with an error instead of announcing a body they cannot send.
+  blob::FaultInjectingBlobStore no_writer(*blobs_);
+  no_writer.set_faults({.fail_begin_write = true});
+  UnsharedFiles unshared(*blobs_);
+  ObjectFetcher a(no_writer, metrics_, dir_ + "/spool");
+  ObjectFetcher b(unshared, metrics_, dir_ + "/no-such-dir");
+  for (ObjectFetcher* broken : {&a, &b}) {
+    auto t = broken->fetch(connection_, "k", serve("/s.tgz", "bytes"),
+                           [](const blob::BlobInfo&) { return Status{}; });
+    ASSERT_TRUE(t);
+    auto started = head_outcome(**t);
+    ASSERT_FALSE(started);
+    EXPECT_EQ(started.error().code, Code::kUnavailable);
+  }
 }
 
 TEST_F(ObjectFetcherTest, TransfersBeyondTheWorkerCapWaitTheirTurn) {
@@ -365,11 +393,14 @@ size_t open_fds_under(const std::string& dir) {
   return n;
 }
 
+// A store whose writers keep no file to share (as a remote one): readers read a spool, made
+// ahead while a worker is idle, and every spool is closed in the end.
 TEST_F(ObjectFetcherTest, SpareSpoolsAndTransfersLeaveNoDescriptorBehind) {
   const std::string spools = dir_ + "/spool";
+  UnsharedFiles unshared(*blobs_);
   ASSERT_EQ(open_fds_under(spools), 0u);
   {
-    ObjectFetcher f(*blobs_, metrics_, dir_ + "/spool");
+    ObjectFetcher f(unshared, metrics_, dir_ + "/spool");
     auto ok = [](const blob::BlobInfo&) { return Status{}; };
     for (int i = 0; i < 3; ++i) {  // the second and third take spools made while idle
       std::string path = "/fd" + std::to_string(i) + ".tgz";
@@ -386,6 +417,34 @@ TEST_F(ObjectFetcherTest, SpareSpoolsAndTransfersLeaveNoDescriptorBehind) {
     f.stop();
   }
   EXPECT_EQ(open_fds_under(spools), 0u);
+}
+
+// The filesystem store shares the file it writes: readers read the blob itself, no spool is
+// made (nor made ahead), and the blob's descriptors go with the transfers.
+TEST_F(ObjectFetcherTest, ReadersReadTheBlobBeingWrittenNotASpool) {
+  const std::string spools = dir_ + "/spool", stored = dir_ + "/blobs/sha256";
+  {
+    ObjectFetcher f(*blobs_, metrics_, dir_ + "/spool");
+    auto ok = [](const blob::BlobInfo&) { return Status{}; };
+    for (int i = 0; i < 3; ++i) {
+      std::string path = "/own" + std::to_string(i) + ".tgz", body = "own body " + path;
+      auto t = f.fetch(connection_, path, serve(path, body), ok);
+      ASSERT_TRUE(t);
+      auto got = read_all(**t);
+      ASSERT_TRUE(got) << got.error().message;
+      EXPECT_EQ(*got, body);
+      // Once committed, the descriptor readers use is the stored blob's.
+      auto file =
+          std::filesystem::read_symlink("/proc/self/fd/" + std::to_string((*t)->progress().fd));
+      EXPECT_EQ(file.string(),
+                blobs_->local_path(crypto::digest_hex(crypto::Algo::kSha256, body)).value_or("?"));
+    }
+    std::this_thread::sleep_for(20ms);  // an idle worker would make spools ahead by now
+    EXPECT_EQ(open_fds_under(spools), 0u);
+    EXPECT_EQ(open_fds_under(stored), 3u);  // the three transfers, kept for joiners
+    f.stop();
+  }
+  EXPECT_EQ(open_fds_under(stored), 0u);
 }
 
 TEST_F(ObjectFetcherTest, StopDoesNotWaitForASlowUpstream) {
