@@ -331,15 +331,18 @@ TEST_F(ObjectFetcherTest, FinishedHookRunsAfterSuccessOnly) {
 }
 
 TEST_F(ObjectFetcherTest, AFailedSetUpIsReportedBeforeTheHead) {
-  // No blob writer, or no spool for a store that shares no file: readers are told before any
-  // head, so they answer with an error instead of announcing a body they cannot send.
+  // No blob writer, or no spool for a store that shares no file, found while the upstream
+  // prepares its answer: readers are told before any head, so they answer with an error instead
+  // of announcing a body they cannot send. (The upstream takes its time, so that the set-up runs
+  // before its answer comes.)
+  server_.route("/s.tgz", testing::delayed(100ms, testing::respond(200, "bytes")));
   blob::FaultInjectingBlobStore no_writer(*blobs_);
   no_writer.set_faults({.fail_begin_write = true});
   UnsharedFiles unshared(*blobs_);
   ObjectFetcher a(no_writer, metrics_, dir_ + "/spool");
   ObjectFetcher b(unshared, metrics_, dir_ + "/no-such-dir");
   for (ObjectFetcher* broken : {&a, &b}) {
-    auto t = broken->fetch(connection_, "k", serve("/s.tgz", "bytes"),
+    auto t = broken->fetch(connection_, "k", at("/s.tgz"),
                            [](const blob::BlobInfo&) { return Status{}; });
     ASSERT_TRUE(t);
     auto started = head_outcome(**t);
