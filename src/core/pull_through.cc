@@ -1,5 +1,7 @@
 #include "core/pull_through.h"
 
+#include <algorithm>
+
 #include "util/clock.h"
 
 namespace arca::core {
@@ -20,13 +22,14 @@ std::string metrics_label(const store::RepositoryRef& repo) {
 PullThrough::PullThrough(store::MetadataStore& store, Packages& packages,
                          const upstream::Connections& connections,
                          upstream::DocumentCache& documents, upstream::ObjectFetcher& fetcher,
-                         upstream::CacheMetrics& metrics)
+                         upstream::CacheMetrics& metrics, util::TaskPool& tasks)
     : store_(store),
       packages_(packages),
       connections_(connections),
       documents_(documents),
       fetcher_(fetcher),
-      metrics_(metrics) {
+      metrics_(metrics),
+      tasks_(tasks) {
   // Search orders change only with a repository (its upstreams, its external connection).
   // Packages outlives this object: the listener holds the cache weakly.
   std::weak_ptr<StepCache> weak = steps_;
@@ -183,6 +186,14 @@ std::optional<std::vector<SearchStep>> PullThrough::peek_steps(const store::Repo
   auto it = steps_->orders.find(store::repository_key(repo));
   if (it == steps_->orders.end()) return std::nullopt;
   return it->second;
+}
+
+bool PullThrough::reaches_upstream(const store::RepositoryRef& repo) {
+  auto known = peek_steps(repo);
+  auto order = known ? Result<std::vector<SearchStep>>(std::move(*known)) : steps(repo);
+  if (!order) return false;  // the answer reports the error without waiting on anything
+  return std::any_of(order->begin(), order->end(),
+                     [](const SearchStep& s) { return !s.external_connection.empty(); });
 }
 
 Result<std::vector<ChainEntry>> PullThrough::chain(const store::RepositoryRef& repo,

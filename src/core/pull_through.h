@@ -30,6 +30,7 @@
 #include "upstream/connections.h"
 #include "upstream/document_cache.h"
 #include "upstream/object_fetcher.h"
+#include "util/task_pool.h"
 
 namespace arca::core {
 
@@ -64,7 +65,8 @@ class PullThrough {
  public:
   PullThrough(store::MetadataStore& store, Packages& packages,
               const upstream::Connections& connections, upstream::DocumentCache& documents,
-              upstream::ObjectFetcher& fetcher, upstream::CacheMetrics& metrics);
+              upstream::ObjectFetcher& fetcher, upstream::CacheMetrics& metrics,
+              util::TaskPool& tasks);
 
   // The repositories a request for `key` in `repo` looks through, in search order, pruned by
   // origin controls. The first entry is `repo` itself. With `only_version`, each entry's snapshot
@@ -106,6 +108,11 @@ class PullThrough {
 
   upstream::DocumentCache& documents() { return documents_; }
   upstream::CacheMetrics& metrics() { return metrics_; }
+  // Where answers that may wait on an upstream run (formats/upstream_wait.h).
+  util::TaskPool& tasks() { return tasks_; }
+  // Whether `repo`'s search order reaches an external connection (its answers may then wait on
+  // an upstream). Blocks (steps()) when the order is not in memory.
+  bool reaches_upstream(const store::RepositoryRef& repo);
 
   // The search order of `repo` (search_order(), read from the store every time, so another
   // node's change is seen) and remembered until a repository changes on this node; peek_steps()
@@ -126,6 +133,7 @@ class PullThrough {
   upstream::DocumentCache& documents_;
   upstream::ObjectFetcher& fetcher_;
   upstream::CacheMetrics& metrics_;
+  util::TaskPool& tasks_;
   struct StepCache {
     std::mutex mu;
     uint64_t generation = 0;  // bumped by every repository change
@@ -135,23 +143,29 @@ class PullThrough {
 };
 
 // The pull-through services of one server, built from its configuration. Members are destroyed in
-// reverse order: the fetcher (stopping its transfers) before what its transfers use. The server
-// calls fetcher.stop() before it destroys the formats whose responses wait on transfers.
+// reverse order: the task pool (whose tasks may wait on transfers), then the fetcher (stopping
+// its transfers), before what they use. The server calls tasks.stop() and fetcher.stop() before
+// it destroys the formats whose responses wait on them.
 struct PullThroughServices {
+  // Answers waiting on an upstream at once, at most (one thread each; more wait in a queue).
+  static constexpr size_t kMaxUpstreamWaits = 64;
+
   PullThroughServices(const config::Config& config, store::MetadataStore& store,
                       blob::BlobStore& blobs, Packages& packages, events::Registry& registry,
                       const std::string& spool_dir)
       : metrics(registry),
         connections(config),
         documents(store, metrics),
-        pull(store, packages, connections, documents, fetcher, metrics),
-        fetcher(blobs, metrics, spool_dir) {}
+        pull(store, packages, connections, documents, fetcher, metrics, tasks),
+        fetcher(blobs, metrics, spool_dir),
+        tasks("pull-through", kMaxUpstreamWaits) {}
 
   upstream::CacheMetrics metrics;
   upstream::Connections connections;
   upstream::DocumentCache documents;
-  PullThrough pull;                 // holds a reference to `fetcher`, used only once serving
-  upstream::ObjectFetcher fetcher;  // last: stopped and destroyed first
+  PullThrough pull;  // holds references to `fetcher` and `tasks`, used only once serving
+  upstream::ObjectFetcher fetcher;
+  util::TaskPool tasks;  // last: stopped and destroyed first
 };
 
 // "domain/repository": the repository label of cache metrics.

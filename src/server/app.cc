@@ -69,10 +69,13 @@ class KeyRefresher {
 }  // namespace
 
 struct App::Impl final : http::Handler {
-  // A transfer calls back into the formats and the HTTP sessions whose responses wait on it:
-  // transfers stop before any member is destroyed (the server's io_contexts go first).
+  // A transfer or a pull-through task calls back into the formats and the HTTP sessions whose
+  // responses wait on it: both stop before any member is destroyed.
   ~Impl() override {
-    if (pull) pull->fetcher.stop();
+    if (pull) {
+      pull->tasks.stop();  // its tasks may wait on transfers
+      pull->fetcher.stop();
+    }
   }
 
   config::Config config;

@@ -74,7 +74,7 @@ http::Response NpmFormat::dispatch(http::Request& request, const RequestContext&
       if (m == "PUT") return put_document(request, ctx, route.package);
       break;
     case RouteKind::kVersion:
-      if (is_read(m)) return get_version(ctx, route.package, route.version_or_tag);
+      if (is_read(m)) return get_version(request, ctx, route.package, route.version_or_tag);
       break;
     case RouteKind::kPackageRev:
       if (m == "PUT") return put_document(request, ctx, route.package);

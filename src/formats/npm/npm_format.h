@@ -12,9 +12,11 @@
 #include "core/pull_through.h"
 #include "formats/format_handler.h"
 #include "formats/npm/npm_names.h"
+#include "formats/npm/npm_read_responses.h"
 #include "formats/npm/npm_upstream.h"
 #include "formats/npm/packument_cache.h"
 #include "formats/npm/publish_document.h"
+#include "formats/upstream_wait.h"
 
 namespace arca::formats::npm {
 
@@ -47,8 +49,18 @@ class NpmFormat final : public FormatHandler {
   // Reads (npm_reads.cc).
   http::Response get_packument(const http::Request& request, const RequestContext& ctx,
                                const NpmName& name);
-  http::Response get_version(const RequestContext& ctx, const NpmName& name,
-                             const std::string& version_or_tag);
+  // The packument built (not in the packument cache): merged, rendered, cached.
+  http::Response build_packument(const http::Request& request, const RequestContext& ctx,
+                                 const NpmName& name, const store::PackageKey& key,
+                                 const PackumentVariant& want);
+  http::Response get_version(const http::Request& request, const RequestContext& ctx,
+                             const NpmName& name, const std::string& version_or_tag);
+  http::Response version_answer(const RequestContext& ctx, const NpmName& name,
+                                const store::PackageKey& key, const std::string& version_or_tag);
+  // `fn` here, or on the pull-through task pool when the repository reaches an external
+  // connection (it may then wait on an upstream: formats/upstream_wait.h).
+  http::Response upstream_answer(const http::Request& request, const RequestContext& ctx,
+                                 Answer fn);
   http::Response get_tarball(const http::Request& request, const RequestContext& ctx,
                              const NpmName& name, const std::string& file);
 

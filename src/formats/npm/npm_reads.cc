@@ -7,6 +7,7 @@
 #include "formats/npm/npm_read_responses.h"
 #include "formats/npm/npm_responses.h"
 #include "formats/npm/packument.h"
+#include "formats/upstream_wait.h"
 #include "util/crypto.h"
 #include "util/gzip.h"
 
@@ -40,34 +41,51 @@ http::Response NpmFormat::get_packument(const http::Request& request, const Requ
   if (!key) return package_not_found();
   // Compressed variants are cached too, so gzip costs one compression per package change.
   PackumentVariant want = packument_variant(request, ctx, *key);
-  auto doc = cache_->get(want.cache_key, want.variant);
-  const char* state = nullptr;  // this answer's X-Arca-Cache when it differs from the entry's
-  if (!doc) {
-    uint64_t generation = cache_->generation();
-    auto m = merged(ctx, name, *key);
-    if (!m) {
-      count(ctx, upstream::CacheResult::kNegative, 0);
-      return error_response(m.error());
-    }
-    auto body = render_packument(m->snapshot, name, {ctx.repository_url, want.abbreviated});
-    if (!body) return package_not_found();
-    auto fresh = std::make_shared<CachedDocument>();
-    fresh->etag = "\"" + crypto::sha256_hex(*body).substr(0, 40) + (want.gzip ? "-gz" : "") + "\"";
-    fresh->body = want.gzip ? gzip_compress(*body) : std::move(*body);
-    fresh->expires_at = m->expires_at;
-    if (m->result == upstream::CacheResult::kStale) fresh->cache_state = "STALE";
-    if (m->result == upstream::CacheResult::kMiss) state = "MISS";
-    cache_->put(want.cache_key, want.variant, generation, fresh);
-    doc = std::move(fresh);
+  if (auto doc = cache_->get(want.cache_key, want.variant)) {
+    count(ctx,
+          doc->cache_state == "STALE" ? upstream::CacheResult::kStale : upstream::CacheResult::kHit,
+          0);
+    return packument_response(request, doc, want);
   }
-  http::Response r = packument_response(request, doc, want);
-  if (state) r.headers.set(kCacheHeader, state);
+  return upstream_answer(
+      request, ctx,
+      [this, name, key = *key, want](const http::Request& r, const RequestContext& c) {
+        return build_packument(r, c, name, key, want);
+      });
+}
+
+http::Response NpmFormat::build_packument(const http::Request& request, const RequestContext& ctx,
+                                          const NpmName& name, const store::PackageKey& key,
+                                          const PackumentVariant& want) {
+  uint64_t generation = cache_->generation();
+  auto m = merged(ctx, name, key);
+  if (!m) {
+    count(ctx, upstream::CacheResult::kNegative, 0);
+    return error_response(m.error());
+  }
+  auto body = render_packument(m->snapshot, name, {ctx.repository_url, want.abbreviated});
+  if (!body) return package_not_found();
+  auto fresh = std::make_shared<CachedDocument>();
+  fresh->etag = "\"" + crypto::sha256_hex(*body).substr(0, 40) + (want.gzip ? "-gz" : "") + "\"";
+  fresh->body = want.gzip ? gzip_compress(*body) : std::move(*body);
+  fresh->expires_at = m->expires_at;
+  if (m->result == upstream::CacheResult::kStale) fresh->cache_state = "STALE";
+  cache_->put(want.cache_key, want.variant, generation, fresh);
+  http::Response r = packument_response(request, fresh, want);
+  const bool miss = m->result == upstream::CacheResult::kMiss;
+  if (miss) r.headers.set(kCacheHeader, "MISS");
   count(ctx,
-        state                         ? upstream::CacheResult::kMiss
-        : doc->cache_state == "STALE" ? upstream::CacheResult::kStale
-                                      : upstream::CacheResult::kHit,
+        miss                            ? upstream::CacheResult::kMiss
+        : fresh->cache_state == "STALE" ? upstream::CacheResult::kStale
+                                        : upstream::CacheResult::kHit,
         0);
   return r;
+}
+
+http::Response NpmFormat::upstream_answer(const http::Request& request, const RequestContext& ctx,
+                                          Answer fn) {
+  if (!pull_.reaches_upstream(ctx.repository)) return fn(request, ctx);
+  return answer_on(pull_.tasks(), *this, request, ctx, std::move(fn));
 }
 
 void NpmFormat::count(const RequestContext& ctx, upstream::CacheResult result, uint64_t bytes) {
@@ -76,11 +94,21 @@ void NpmFormat::count(const RequestContext& ctx, upstream::CacheResult result, u
   if (bytes) pull_.metrics().served_bytes(label, bytes);
 }
 
-http::Response NpmFormat::get_version(const RequestContext& ctx, const NpmName& name,
-                                      const std::string& version_or_tag) {
+http::Response NpmFormat::get_version(const http::Request& request, const RequestContext& ctx,
+                                      const NpmName& name, const std::string& version_or_tag) {
   auto key = key_of(name);
   if (!key) return package_not_found();
-  auto m = merged(ctx, name, *key);
+  return upstream_answer(
+      request, ctx,
+      [this, name, key = *key, version_or_tag](const http::Request&, const RequestContext& c) {
+        return version_answer(c, name, key, version_or_tag);
+      });
+}
+
+http::Response NpmFormat::version_answer(const RequestContext& ctx, const NpmName& name,
+                                         const store::PackageKey& key,
+                                         const std::string& version_or_tag) {
+  auto m = merged(ctx, name, key);
   if (!m) return error_response(m.error());
   auto listable = listable_versions(m->snapshot);
   auto tags = visible_dist_tags(m->snapshot.package, listable);

@@ -68,9 +68,11 @@ class NpmFastMissTest : public testing::NpmFixture {
     auto r = request(target);
     return endpoints_->try_fast(r);
   }
+  // The blocking path's final answer (settled: a read that may wait on the upstream is
+  // deferred to the pull-through task pool).
   http::Response slow(const std::string& target) {
     auto r = request(target);
-    return endpoints_->handle(r);
+    return settle(endpoints_->handle(r));
   }
 
   // The final response of a Deferred one, as the server waits for it.

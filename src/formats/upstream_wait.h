@@ -1,0 +1,23 @@
+#pragma once
+// Answers that may wait on an upstream registry (a packument merged with an external
+// connection's document that is not cached), for every format: run on the pull-through task pool
+// (util::TaskPool), so that a slow or distant upstream holds none of the server's few blocking
+// threads, which every other request needs for the store and the disk. The response is deferred
+// (http::Deferred) until the answer is ready.
+#include <functional>
+
+#include "formats/format_handler.h"
+#include "util/task_pool.h"
+
+namespace arca::formats {
+
+using Answer = std::function<http::Response(const http::Request&, const RequestContext&)>;
+
+// `answer(request, context)` run on `pool`, with copies of the request (without its body) and of
+// the context (the handler's are gone by then). An exception becomes `format`'s 500; a pool that
+// is stopping, its 503. `format` and whatever `answer` uses must outlive the pool's tasks.
+http::Response answer_on(util::TaskPool& pool, const FormatHandler& format,
+                         const http::Request& request, const RequestContext& context,
+                         Answer answer);
+
+}  // namespace arca::formats
