@@ -188,12 +188,23 @@ std::optional<std::vector<SearchStep>> PullThrough::peek_steps(const store::Repo
   return it->second;
 }
 
-bool PullThrough::reaches_upstream(const store::RepositoryRef& repo) {
-  auto known = peek_steps(repo);
-  auto order = known ? Result<std::vector<SearchStep>>(std::move(*known)) : steps(repo);
-  if (!order) return false;  // the answer reports the error without waiting on anything
-  return std::any_of(order->begin(), order->end(),
+namespace {
+bool has_connection(const std::vector<SearchStep>& order) {
+  return std::any_of(order.begin(), order.end(),
                      [](const SearchStep& s) { return !s.external_connection.empty(); });
+}
+}  // namespace
+
+std::optional<bool> PullThrough::peek_reaches_upstream(const store::RepositoryRef& repo) {
+  auto order = peek_steps(repo);
+  if (!order) return std::nullopt;
+  return has_connection(*order);
+}
+
+bool PullThrough::reaches_upstream(const store::RepositoryRef& repo) {
+  if (auto known = peek_reaches_upstream(repo)) return *known;
+  auto order = steps(repo);
+  return order && has_connection(*order);  // an error is answered without waiting on anything
 }
 
 Result<std::vector<ChainEntry>> PullThrough::chain(const store::RepositoryRef& repo,

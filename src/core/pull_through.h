@@ -111,8 +111,10 @@ class PullThrough {
   // Where answers that may wait on an upstream run (formats/upstream_wait.h).
   util::TaskPool& tasks() { return tasks_; }
   // Whether `repo`'s search order reaches an external connection (its answers may then wait on
-  // an upstream). Blocks (steps()) when the order is not in memory.
+  // an upstream). Blocks (steps()) when the order is not in memory; the peek_ form answers from
+  // memory alone, nullopt when unknown there.
   bool reaches_upstream(const store::RepositoryRef& repo);
+  std::optional<bool> peek_reaches_upstream(const store::RepositoryRef& repo);
 
   // The search order of `repo` (search_order(), read from the store every time, so another
   // node's change is seen) and remembered until a repository changes on this node; peek_steps()

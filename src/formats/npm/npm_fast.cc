@@ -1,9 +1,11 @@
 // Reads answered on an I/O thread from memory (FormatHandler::try_fast): a packument already in
-// the packument cache; a tarball of a package whose snapshot core::Packages has cached, when
-// the blob is a local file (sent with sendfile); and a pull-through miss whose whole resolution
-// is in memory (core::PullThrough::peek_miss), answered by a deferred response that no thread
-// waits for. Everything else, including every error, returns nullopt so the blocking path
-// (npm_reads.cc) answers; the responses come from the same builders, so both paths answer alike.
+// the packument cache (one not yet built, of a repository that reaches an external connection,
+// is handed to the pull-through task pool, as the blocking path would); a tarball of a package
+// whose snapshot core::Packages has cached, when the blob is a local file (sent with sendfile); and
+// a pull-through miss whose whole resolution is in memory (core::PullThrough::peek_miss), answered
+// by a deferred response that no thread waits for. Everything else, including every error, returns
+// nullopt so the blocking path (npm_reads.cc) answers; the responses come from the same builders,
+// so both paths answer alike.
 #include "formats/npm/npm_format.h"
 #include "formats/npm/npm_read_responses.h"
 
@@ -18,7 +20,16 @@ std::optional<http::Response> NpmFormat::try_fast(const http::Request& request,
     if (!key) return std::nullopt;
     PackumentVariant want = packument_variant(request, ctx, *key);
     auto doc = cache_->get(want.cache_key, want.variant);
-    if (!doc) return std::nullopt;
+    if (!doc) {
+      // To be built, perhaps waiting on an upstream: straight to the pull-through task pool, as
+      // the blocking path would send it (one thread hand-off, not two).
+      if (pull_.peek_reaches_upstream(ctx.repository) != true) return std::nullopt;
+      return answer_on(pull_.tasks(), *this, request, ctx,
+                       [this, name = route.package, key = *key, want](const http::Request& r,
+                                                                      const RequestContext& c) {
+                         return build_packument(r, c, name, key, want);
+                       });
+    }
     count(ctx,
           doc->cache_state == "STALE" ? upstream::CacheResult::kStale : upstream::CacheResult::kHit,
           0);

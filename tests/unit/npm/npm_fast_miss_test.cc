@@ -155,6 +155,33 @@ TEST_F(NpmFastMissTest, AnUpstream404AnswersAsTheSlowPathDoes) {
             std::string::npos);
 }
 
+// A packument not built yet, of a repository whose search order (in memory) reaches the
+// connection, goes from the I/O thread straight to the pull-through task pool: a deferred
+// answer, the blocking path's own. With the search order unknown the blocking path answers.
+TEST_F(NpmFastMissTest, APackumentToBuildIsDeferredToTheTaskPool) {
+  serve_lib();
+  const std::string other =
+      "{\"name\":\"other\",\"dist-tags\":{\"latest\":\"1.0.0\"},\"versions\":{\"1.0.0\":"
+      "{\"name\":\"other\",\"version\":\"1.0.0\",\"dist\":{\"tarball\":\"" +
+      upstream_.url("/other/-/other-1.0.0.tgz") + "\",\"shasum\":\"" + std::string(40, 'a') +
+      "\"}}}}";
+  upstream_.route("/other", upstream::testing::respond(200, other));
+  EXPECT_FALSE(fast("lib"));  // nothing known yet
+  ASSERT_EQ(slow("lib").status, 200);
+
+  auto deferred = fast("other");
+  ASSERT_TRUE(deferred);
+  ASSERT_TRUE(std::holds_alternative<http::Deferred>(deferred->body));
+  http::Response built = settle(std::move(*deferred));
+  EXPECT_EQ(built.status, 200);
+  EXPECT_EQ(built.headers.get(kCacheHeader), "MISS");
+  http::Response cached = slow("other");  // from the packument cache now
+  ASSERT_TRUE(http::body_text(built) && http::body_text(cached));
+  EXPECT_EQ(*http::body_text(built), *http::body_text(cached));
+  EXPECT_NE(http::body_text(built)->find("other-1.0.0.tgz"), std::string::npos);
+  EXPECT_EQ(upstream_.requests("/other"), 1);
+}
+
 TEST_F(NpmFastMissTest, DeclinedWhenTheChainChangedOrTheVersionIsUnknown) {
   serve_lib();
   ASSERT_EQ(slow("lib").status, 200);
