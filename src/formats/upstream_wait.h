@@ -13,9 +13,12 @@ namespace arca::formats {
 
 using Answer = std::function<http::Response(const http::Request&, const RequestContext&)>;
 
-// `answer(request, context)` run on `pool`, with copies of the request (without its body) and of
-// the context (the handler's are gone by then). An exception becomes `format`'s 500; a pool that
-// is stopping, its 503. `format` and whatever `answer` uses must outlive the pool's tasks.
+// `answer(request, context)` posted to `pool` at once, with copies of the request (without its
+// body) and of the context (the caller's are gone by then); the deferred response returned
+// completes with its answer, whether the server starts it before or after the task ends. An
+// exception becomes `format`'s 500; a pool that is stopping, its 503 (not deferred). Neither
+// blocks, so an I/O thread may call it. `format` and whatever `answer` uses must outlive the
+// pool's tasks.
 http::Response answer_on(util::TaskPool& pool, const FormatHandler& format,
                          const http::Request& request, const RequestContext& context,
                          Answer answer);
