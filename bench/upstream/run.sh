@@ -229,6 +229,22 @@ sys.exit(1 if missing else 0)
 PY
 }
 
+# timed_misses SUFFIX DIRECT_BASE NAME...: for each package its packument once through Arca (kind
+# pkt-miss-SUFFIX), then for each version 1.0.0.. a GET from DIRECT_BASE (direct-SUFFIX) and the
+# miss through Arca (miss-SUFFIX): steps (a') and (a'')
+timed_misses() {
+  local suffix=$1 base=$2 name k
+  shift 2
+  for name in "$@"; do
+    step "$suffix misses $name"
+    get "pkt-miss-$suffix" "$name" - "$PULL$name" auth
+    for k in $(seq 0 $((N_SMALL - 1))); do
+      get "direct-$suffix" "$name" "1.0.$k" "$base$(tgz "$name" "1.0.$k")"
+      get "miss-$suffix" "$name" "1.0.$k" "$PULL$(tgz "$name" "1.0.$k")" auth
+    done
+  done
+}
+
 # ---------- 3. packuments
 step "packuments"
 for name in small mid big; do
@@ -331,14 +347,7 @@ if [[ -n $UPSTREAM_DELAY_MS && $UPSTREAM_DELAY_MS != 0 ]]; then
     "dsmall:$SMALL_BYTES:$N_SMALL" "dmid:$MID_BYTES:$N_SMALL" >> "$RESULTS_DIR/upstream_files.jsonl"
   chmod -R a+rX "$STATIC_ROOT/delayed"
   start_arca "$AD2" "$DELAY_URL/delayed/"  # from here on get() and upfb() talk to this Arca
-  for name in dsmall dmid; do
-    step "delayed misses $name"
-    get pkt-miss-delayed "$name" - "$PULL$name" auth
-    for k in $(seq 0 $((N_SMALL - 1))); do
-      get direct-delayed "$name" "1.0.$k" "$DELAY_URL/delayed/$(tgz "$name" "1.0.$k")"
-      get miss-delayed "$name" "1.0.$k" "$PULL$(tgz "$name" "1.0.$k")" auth
-    done
-  done
+  timed_misses delayed "$DELAY_URL/delayed/" dsmall dmid
   check_blobs "$STATIC_ROOT/delayed/manifest.json" "$AD2/data"
 fi
 
@@ -357,14 +366,7 @@ if [[ $VERDACCIO == 1 ]]; then
   VERD_URL=$(cat "$VD/url")
   cat "$VD/stdout.log"
   start_arca "$AD3" "$VERD_URL"  # from here on get() and upfb() talk to this Arca
-  for name in vsmall vmid; do
-    step "verdaccio misses $name"
-    get pkt-miss-verdaccio "$name" - "$PULL$name" auth
-    for k in $(seq 0 $((N_SMALL - 1))); do
-      get direct-verdaccio "$name" "1.0.$k" "$VERD_URL$(tgz "$name" "1.0.$k")"
-      get miss-verdaccio "$name" "1.0.$k" "$PULL$(tgz "$name" "1.0.$k")" auth
-    done
-  done
+  timed_misses verdaccio "$VERD_URL" vsmall vmid
   step "verdaccio packument misses"
   for k in $(seq 0 $((N_SMALL - 1))); do
     get pkt-direct-verdaccio "vpk$k" - "${VERD_URL}vpk$k"
