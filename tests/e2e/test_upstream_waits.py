@@ -7,6 +7,7 @@ fault-injecting proxy that delays one package.
 
 import concurrent.futures
 import json
+import re
 import time
 
 from arca_harness import ArcaServer, ArcaTestCase, main
@@ -25,8 +26,8 @@ class UpstreamWaitsTest(SkipsPerTest, ArcaTestCase):
         cls.up = VerdaccioUpstream('waits-upstream')
         cls.addClassCleanup(cls.up.close)
         cls.up.start()
-        for name in ('slow-pkg', 'quick-pkg'):
-            cls.up.publish(name, '1.0.0')
+        cls.published = {name: cls.up.publish(name, '1.0.0')
+                         for name in ('slow-pkg', 'quick-pkg', 'tar-first')}
         cls.proxy = FaultProxy(cls.up.url)
         cls.addClassCleanup(cls.proxy.close)
         cls.proxy.start()
@@ -73,6 +74,29 @@ class UpstreamWaitsTest(SkipsPerTest, ArcaTestCase):
                 self.assertEqual(json.loads(body)['versions']['1.0.0']['name'], 'slow-pkg')
         self.assertGreaterEqual(time.monotonic() - started, DELAY / 2)
         self.assertEqual(self.proxy.count('/slow-pkg'), 1)
+
+    def test_a_tarball_asked_first_waits_on_no_blocking_thread(self):
+        # As `npm ci` with a lockfile does: the tarball before any packument, so resolving the
+        # version fetches the upstream packument first, and that takes its time.
+        self.proxy.delay(DELAY, path=re.compile(r'^/tar-first$'))
+        store = Http(self.server.url + self.store.path, self.store.token)
+        local = Http(self.server.url + self.local.path, self.local.token)
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            tarball = pool.submit(store.request, 'GET', 'tar-first/-/tar-first-1.0.0.tgz',
+                                  headers={'Accept': '*/*'}, timeout=30)
+            deadline = time.monotonic() + 10
+            while self.proxy.count(re.compile(r'^/tar-first$')) == 0 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            started = time.monotonic()
+            domains = self.ca.list_domains()['domains']
+            status, _, body = local.request('GET', 'not-here-either', timeout=30)
+            self.assertLess(time.monotonic() - started, DELAY / 2, 'waited for the slow upstream')
+            self.assertIn(DOMAIN, [d['name'] for d in domains])
+            self.assertEqual(status, 404, body)
+            status, headers, body = tarball.result(timeout=30)
+        self.assertEqual(status, 200, body[:300])
+        self.assertEqual(body, self.published['tar-first'].tarball)
+        self.assertEqual(headers.get('X-Arca-Cache'), 'MISS')
 
 
 if __name__ == '__main__':

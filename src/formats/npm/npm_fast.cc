@@ -3,9 +3,10 @@
 // is handed to the pull-through task pool, as the blocking path would); a tarball of a package
 // whose snapshot core::Packages has cached, when the blob is a local file (sent with sendfile); and
 // a pull-through miss whose whole resolution is in memory (core::PullThrough::peek_miss), answered
-// by a deferred response that no thread waits for. Everything else, including every error, returns
-// nullopt so the blocking path (npm_reads.cc) answers; the responses come from the same builders,
-// so both paths answer alike.
+// by a deferred response that no thread waits for (one that is not, of a repository that reaches
+// an external connection, goes to the task pool too). Everything else, including every error,
+// returns nullopt so the blocking path (npm_reads.cc) answers; the responses come from the same
+// builders, so both paths answer alike.
 #include "formats/npm/npm_format.h"
 #include "formats/npm/npm_read_responses.h"
 
@@ -41,10 +42,11 @@ std::optional<http::Response> NpmFormat::try_fast(const http::Request& request,
     if (!key || !version) return std::nullopt;
     auto handle = packages_.peek_asset(ctx.repository, *key, *version,
                                        tarball_file_name(route.package, *version));
-    if (!handle) return std::nullopt;
+    if (!handle) return to_task_pool(request, ctx, route);
     if (!*handle) {
       if (handle->error().code != Code::kNotFound) return std::nullopt;
-      return fast_miss(ctx, route.package, *key, *version, route.file);
+      if (auto r = fast_miss(ctx, route.package, *key, *version, route.file)) return r;
+      return to_task_pool(request, ctx, route);  // e.g. the upstream packument is not in memory
     }
     if (!(*handle)->local_path) return std::nullopt;
     const core::AssetLocation& h = **handle;
@@ -55,6 +57,17 @@ std::optional<http::Response> NpmFormat::try_fast(const http::Request& request,
     return r;
   }
   return std::nullopt;
+}
+
+std::optional<http::Response> NpmFormat::to_task_pool(const http::Request& request,
+                                                      const RequestContext& ctx,
+                                                      const Route& route) {
+  if (pull_.peek_reaches_upstream(ctx.repository) != true) return std::nullopt;
+  return answer_on(pull_.tasks(), *this, request, ctx,
+                   [this, name = route.package, file = route.file](const http::Request& r,
+                                                                   const RequestContext& c) {
+                     return get_tarball(r, c, name, file);
+                   });
 }
 
 std::optional<http::Response> NpmFormat::fast_miss(const RequestContext& ctx, const NpmName& name,

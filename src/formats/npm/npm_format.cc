@@ -81,7 +81,12 @@ http::Response NpmFormat::dispatch(http::Request& request, const RequestContext&
       if (m == "DELETE") return delete_package(ctx, route.package);
       break;
     case RouteKind::kTarball:
-      if (is_read(m)) return get_tarball(request, ctx, route.package, route.file);
+      if (is_read(m))  // resolving a version may fetch its upstream packument first
+        return upstream_answer(request, ctx,
+                               [this, name = route.package, file = route.file](
+                                   const http::Request& r, const RequestContext& c) {
+                                 return get_tarball(r, c, name, file);
+                               });
       break;
     case RouteKind::kTarballRev:
       if (m == "DELETE") return delete_tarball(ctx, route.package, route.file);
