@@ -272,6 +272,18 @@ class FaultProxy:
         return data.replace(self.target.encode(), self.url.encode())
 
 
+def proxied(owner, upstream):
+    """Starts `upstream` (e.g. a VerdaccioUpstream) and a FaultProxy in front of it for the test
+    class `owner` (from its setUpClass/setUpFixture); both close with the class's cleanups.
+    Returns (upstream, proxy)."""
+    owner.addClassCleanup(upstream.close)
+    upstream.start()
+    proxy = FaultProxy(upstream.url)
+    owner.addClassCleanup(proxy.close)
+    proxy.start()
+    return upstream, proxy
+
+
 def _drain(sock, timeout=5.0):
     """Waits (bounded) until the kernel has sent and the peer acknowledged what was written, so
     that an abortive close does not discard body bytes the fault promised to deliver."""

@@ -18,7 +18,7 @@ import urllib.error
 import urllib.request
 
 from arca_harness import main
-from fault_proxy import FaultProxy
+from fault_proxy import FaultProxy, proxied
 from npm_util import SkipsPerTest, publish_doc, quote_name, sri512
 from verdaccio_upstream import VerdaccioUpstream, build_tarball
 
@@ -66,15 +66,10 @@ def get(url, headers=None, timeout=15):
 class FaultProxyTest(SkipsPerTest, unittest.TestCase):
     @classmethod
     def setUpFixture(cls):
-        cls.up = VerdaccioUpstream('verdaccio-fault-proxy')
-        cls.addClassCleanup(cls.up.close)
-        cls.up.start()
+        cls.up, cls.proxy = proxied(cls, VerdaccioUpstream('verdaccio-fault-proxy'))
         cls.small = cls.up.publish('fp-small', '1.0.0')
         cls.big = cls.up.publish('fp-big', '1.0.0', files={'blob.bin': os.urandom(256 * 1024)})
         cls.scoped = cls.up.publish('@corp/fp', '1.0.0', readme='# fp\n' + 'words ' * 2000)
-        cls.proxy = FaultProxy(cls.up.url)
-        cls.addClassCleanup(cls.proxy.close)
-        cls.proxy.start()
 
     def setUp(self):
         super().setUp()

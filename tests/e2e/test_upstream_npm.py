@@ -17,7 +17,7 @@ import time
 import urllib.request
 
 from arca_harness import ArcaServer, ArcaTestCase, arca_cli, main
-from fault_proxy import FaultProxy
+from fault_proxy import proxied
 from npm_util import (Http, NpmLogin, blob_hashes, node_require, require_npm, SkipsPerTest,
                       write_consumer)
 from verdaccio_upstream import VerdaccioUpstream, tarball_path
@@ -45,12 +45,7 @@ class UpstreamNpmTest(SkipsPerTest, ArcaTestCase):
     @classmethod
     def setUpFixture(cls):
         require_npm()
-        cls.up = VerdaccioUpstream('pull-upstream')
-        cls.addClassCleanup(cls.up.close)
-        cls.up.start()
-        cls.proxy = FaultProxy(cls.up.url)
-        cls.addClassCleanup(cls.proxy.close)
-        cls.proxy.start()
+        cls.up, cls.proxy = proxied(cls, VerdaccioUpstream('pull-upstream'))
         cls.published = {}
         for name, version, deps in (('up-leaf', '1.0.0', None), ('up-leaf', '1.1.0', None),
                                     ('up-mid', '1.0.0', {'up-leaf': '^1.0.0'}),
@@ -233,12 +228,7 @@ class OfflineConnectionTest(SkipsPerTest, ArcaTestCase):
     @classmethod
     def setUpFixture(cls):
         require_npm()
-        cls.up = VerdaccioUpstream('offline-upstream')
-        cls.addClassCleanup(cls.up.close)
-        cls.up.start()
-        cls.proxy = FaultProxy(cls.up.url)
-        cls.addClassCleanup(cls.proxy.close)
-        cls.proxy.start()
+        cls.up, cls.proxy = proxied(cls, VerdaccioUpstream('offline-upstream'))
         cls.up.publish('off-pkg', '1.0.0')
         cls.up.publish('off-other', '1.0.0')
         cls.online = ArcaServer('offline-1', config=config_for(cls.proxy.url))

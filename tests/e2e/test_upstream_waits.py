@@ -11,7 +11,7 @@ import re
 import time
 
 from arca_harness import ArcaServer, ArcaTestCase, main
-from fault_proxy import FaultProxy
+from fault_proxy import proxied
 from npm_util import Http, NpmLogin, SkipsPerTest, require_npm
 from verdaccio_upstream import VerdaccioUpstream
 
@@ -23,14 +23,9 @@ class UpstreamWaitsTest(SkipsPerTest, ArcaTestCase):
     @classmethod
     def setUpFixture(cls):
         require_npm()
-        cls.up = VerdaccioUpstream('waits-upstream')
-        cls.addClassCleanup(cls.up.close)
-        cls.up.start()
+        cls.up, cls.proxy = proxied(cls, VerdaccioUpstream('waits-upstream'))
         cls.published = {name: cls.up.publish(name, '1.0.0')
                          for name in ('slow-pkg', 'quick-pkg', 'tar-first')}
-        cls.proxy = FaultProxy(cls.up.url)
-        cls.addClassCleanup(cls.proxy.close)
-        cls.proxy.start()
         config = ('[server]\nblocking_threads = 1\n'
                   '[external_connections]\n"public:npmjs" = "%s"\n' % cls.proxy.url)
         cls.server = ArcaServer('waits', config=config)
