@@ -24,12 +24,7 @@ std::optional<http::Response> NpmFormat::try_fast(const http::Request& request,
     if (!doc) {
       // To be built, perhaps waiting on an upstream: straight to the pull-through task pool, as
       // the blocking path would send it (one thread hand-off, not two).
-      if (pull_.peek_reaches_upstream(ctx.repository) != true) return std::nullopt;
-      return answer_on(pull_.tasks(), *this, request, ctx,
-                       [this, name = route.package, key = *key, want](const http::Request& r,
-                                                                      const RequestContext& c) {
-                         return build_packument(r, c, name, key, want);
-                       });
+      return to_task_pool(request, ctx, packument_builder(route.package, *key, want));
     }
     count(ctx,
           doc->cache_state == "STALE" ? upstream::CacheResult::kStale : upstream::CacheResult::kHit,
@@ -42,11 +37,12 @@ std::optional<http::Response> NpmFormat::try_fast(const http::Request& request,
     if (!key || !version) return std::nullopt;
     auto handle = packages_.peek_asset(ctx.repository, *key, *version,
                                        tarball_file_name(route.package, *version));
-    if (!handle) return to_task_pool(request, ctx, route);
+    if (!handle) return to_task_pool(request, ctx, tarball_reader(route.package, route.file));
     if (!*handle) {
       if (handle->error().code != Code::kNotFound) return std::nullopt;
       if (auto r = fast_miss(ctx, route.package, *key, *version, route.file)) return r;
-      return to_task_pool(request, ctx, route);  // e.g. the upstream packument is not in memory
+      // E.g. the upstream packument is not in memory.
+      return to_task_pool(request, ctx, tarball_reader(route.package, route.file));
     }
     if (!(*handle)->local_path) return std::nullopt;
     const core::AssetLocation& h = **handle;
@@ -60,14 +56,9 @@ std::optional<http::Response> NpmFormat::try_fast(const http::Request& request,
 }
 
 std::optional<http::Response> NpmFormat::to_task_pool(const http::Request& request,
-                                                      const RequestContext& ctx,
-                                                      const Route& route) {
+                                                      const RequestContext& ctx, Answer fn) {
   if (pull_.peek_reaches_upstream(ctx.repository) != true) return std::nullopt;
-  return answer_on(pull_.tasks(), *this, request, ctx,
-                   [this, name = route.package, file = route.file](const http::Request& r,
-                                                                   const RequestContext& c) {
-                     return get_tarball(r, c, name, file);
-                   });
+  return answer_on(pull_.tasks(), *this, request, ctx, std::move(fn));
 }
 
 std::optional<http::Response> NpmFormat::fast_miss(const RequestContext& ctx, const NpmName& name,

@@ -82,11 +82,7 @@ http::Response NpmFormat::dispatch(http::Request& request, const RequestContext&
       break;
     case RouteKind::kTarball:
       if (is_read(m))  // resolving a version may fetch its upstream packument first
-        return upstream_answer(request, ctx,
-                               [this, name = route.package, file = route.file](
-                                   const http::Request& r, const RequestContext& c) {
-                                 return get_tarball(r, c, name, file);
-                               });
+        return upstream_answer(request, ctx, tarball_reader(route.package, route.file));
       break;
     case RouteKind::kTarballRev:
       if (m == "DELETE") return delete_tarball(ctx, route.package, route.file);

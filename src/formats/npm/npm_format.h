@@ -100,10 +100,14 @@ class NpmFormat final : public FormatHandler {
   std::optional<http::Response> fast_miss(const RequestContext& ctx, const NpmName& name,
                                           const store::PackageKey& key, const std::string& version,
                                           const std::string& file);
-  // try_fast() for a tarball it cannot answer from memory, of a repository that reaches an
-  // external connection: get_tarball() on the pull-through task pool (else nullopt).
+  // try_fast() for a read it cannot answer from memory, of a repository that reaches an
+  // external connection (known from memory): `fn` on the pull-through task pool, else nullopt.
   std::optional<http::Response> to_task_pool(const http::Request& request,
-                                             const RequestContext& ctx, const Route& route);
+                                             const RequestContext& ctx, Answer fn);
+  // The answers handed to the task pool: a packument to build, a tarball read.
+  Answer packument_builder(const NpmName& name, const store::PackageKey& key,
+                           const PackumentVariant& want);
+  Answer tarball_reader(const NpmName& name, const std::string& file);
 
   core::Packages& packages_;
   core::PullThrough& pull_;

@@ -47,11 +47,20 @@ http::Response NpmFormat::get_packument(const http::Request& request, const Requ
           0);
     return packument_response(request, doc, want);
   }
-  return upstream_answer(
-      request, ctx,
-      [this, name, key = *key, want](const http::Request& r, const RequestContext& c) {
-        return build_packument(r, c, name, key, want);
-      });
+  return upstream_answer(request, ctx, packument_builder(name, *key, want));
+}
+
+Answer NpmFormat::packument_builder(const NpmName& name, const store::PackageKey& key,
+                                    const PackumentVariant& want) {
+  return [this, name, key, want](const http::Request& r, const RequestContext& c) {
+    return build_packument(r, c, name, key, want);
+  };
+}
+
+Answer NpmFormat::tarball_reader(const NpmName& name, const std::string& file) {
+  return [this, name, file](const http::Request& r, const RequestContext& c) {
+    return get_tarball(r, c, name, file);
+  };
 }
 
 http::Response NpmFormat::build_packument(const http::Request& request, const RequestContext& ctx,
