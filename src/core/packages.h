@@ -285,6 +285,8 @@ class Packages {
   void remember(std::string k, uint64_t generation,
                 std::shared_ptr<const store::PackageSnapshot> snap);
   uint64_t generation();
+  static std::string snapshot_key(const store::RepositoryRef& repo, const store::PackageKey& key);
+  static constexpr size_t kMaxCachedSnapshots = 4096;
   std::mutex snapshots_mu_;
   uint64_t snapshot_generation_ = 0;  // guarded by snapshots_mu_
   std::unordered_map<std::string, std::shared_ptr<const store::PackageSnapshot>> snapshots_;
