@@ -236,6 +236,56 @@ class NpmLogin:
         return tempfile.mkdtemp(prefix=prefix, dir=self.home)
 
 
+# ----------------------------------------------------------------------------- yarn and pnpm
+
+def yarn1_install(login, app, cache, frozen=False):
+    """`yarn install` (yarn 1) in `app` against login's registry, with `cache` as its cache;
+    frozen: from yarn.lock only (--frozen-lockfile). yarn 1 sends the token on unscoped GETs only
+    with always-auth; registry and token come from the ~/.npmrc that aws codeartifact login wrote."""
+    yarn = require_tool(YARN1_JS, 'yarn 1.22.22')
+    with open(os.path.join(app, '.npmrc'), 'w') as f:
+        f.write('%s:always-auth=true\n' % login.nerf)
+    with open(os.path.join(app, '.yarnrc'), 'w') as f:
+        f.write('disable-self-update-check true\n')
+    args = ['install', '--non-interactive', '--no-progress', '--cache-folder', cache]
+    if frozen:
+        args.append('--frozen-lockfile')
+    return run([NODE, yarn] + args, app, login.env)
+
+
+def yarn4_install(login, app, cache, immutable=False):
+    """`yarn install` (yarn 4, node-modules linker) in `app` against login's registry, with
+    `cache` as its cache; immutable: from yarn.lock only (--immutable). yarn 4 reads no .npmrc:
+    registry and token go into .yarnrc.yml (the token through $NPM_TOKEN). Returns the env used."""
+    yarn = require_tool(YARN4_JS, 'yarn 4 (@yarnpkg/cli-dist)')
+    with open(os.path.join(app, '.yarnrc.yml'), 'w') as f:
+        f.write('npmRegistryServer: "%s"\n' % login.registry
+                + 'npmAuthToken: "${NPM_TOKEN}"\n'
+                'npmAlwaysAuth: true\n'
+                'unsafeHttpWhitelist: ["127.0.0.1"]\n'
+                'npmMinimalAgeGate: 0\n'
+                'nodeLinker: node-modules\n'
+                'enableTelemetry: false\n'
+                'enableImmutableInstalls: false\n'
+                'enableGlobalCache: false\n'
+                'cacheFolder: "%s"\n' % cache)
+    lock = os.path.join(app, 'yarn.lock')
+    if not os.path.exists(lock):
+        open(lock, 'w').close()  # marks the project root
+    env = login.with_env(NPM_TOKEN=login.token)
+    run([NODE, yarn, 'install'] + (['--immutable'] if immutable else []), app, env)
+    return env
+
+
+def pnpm_install(login, app, store, frozen=False):
+    """`pnpm install` (pnpm 10) in `app` against login's registry, with `store` as its store;
+    frozen: from pnpm-lock.yaml only (--frozen-lockfile)."""
+    pnpm = require_tool(PNPM_JS, 'pnpm 10')
+    return run([NODE, pnpm, 'install', '--store-dir', store,
+                '--frozen-lockfile' if frozen else '--no-frozen-lockfile', '--reporter=append-only'],
+               app, login.env)
+
+
 # ----------------------------------------------------------------------------- packages
 
 def write_package(root, name, version, description=None, dependencies=None, readme=None, marker=None):
@@ -404,13 +454,31 @@ def blob_hashes(data_dir):
     """SHA-256 keys of the committed blobs in the filesystem blob store (data-dir/blobs/...)."""
     out = set()
     root = os.path.join(data_dir, 'blobs')
-    for dirpath, dirnames, filenames in os.walk(root):
-        if os.path.basename(dirpath) == 'tmp' or '/tmp' in dirpath[len(root):]:
-            continue
-        for fn in filenames:
-            if re.fullmatch(r'[0-9a-f]{64}', fn):
-                out.add(fn)
+    for dirpath, _, filenames in os.walk(root):
+        out.update(blob_hashes_in(dirpath, root, filenames))
     return out
+
+
+def blob_hashes_in(dirpath, root, filenames):
+    """The names among `filenames` (in `dirpath`, below the blob store `root`) that are committed
+    blobs: 64 hex digits, outside the store's temp directories."""
+    if os.path.basename(dirpath) == 'tmp' or '/tmp' in dirpath[len(root):]:
+        return set()
+    return {fn for fn in filenames if re.fullmatch(r'[0-9a-f]{64}', fn)}
+
+
+def corrupt_blobs(data_dir):
+    """The committed blobs of the filesystem blob store whose bytes do not hash to their key:
+    [(key, path)]; empty when every stored blob is intact."""
+    root = os.path.join(data_dir, 'blobs')
+    bad = []
+    for dirpath, _, filenames in os.walk(root):
+        for fn in sorted(blob_hashes_in(dirpath, root, filenames)):
+            path = os.path.join(dirpath, fn)
+            with open(path, 'rb') as f:
+                if hashlib.sha256(f.read()).hexdigest() != fn:
+                    bad.append((fn, path))
+    return bad
 
 
 def _pages(fn, key, **kw):

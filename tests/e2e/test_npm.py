@@ -13,9 +13,9 @@ import shutil
 import tempfile
 
 from arca_harness import ArcaServer, ArcaTestCase, main
-from npm_util import (NODE, PNPM_JS, YARN1_JS, YARN4_JS, error_text, Http, node_require, npm_pack,
-                      NpmLogin, publish_doc, require_npm, require_tool, run, sha256,
-                      SkipsPerTest, sri512, write_consumer, write_package)
+from npm_util import (error_text, Http, node_require, npm_pack, NpmLogin, pnpm_install,
+                      publish_doc, require_npm, sha256, SkipsPerTest, sri512, write_consumer,
+                      write_package, yarn1_install, yarn4_install)
 
 DOMAIN = 'npm-e2e'
 REPO = 'main-repo'
@@ -245,17 +245,8 @@ class NpmClientsTest(SkipsPerTest, ArcaTestCase):
 
     # ------------------------------------------------------------------ yarn and pnpm
     def test_yarn1_install(self):
-        yarn = require_tool(YARN1_JS, 'yarn 1.22.22')
         app = self.consumer('yarn1-app-')
-        # yarn 1 sends the token on unscoped GETs only with always-auth; registry and token come
-        # from the ~/.npmrc that aws codeartifact login wrote.
-        with open(os.path.join(app, '.npmrc'), 'w') as f:
-            f.write('%s:always-auth=true\n' % self.login.nerf)
-        with open(os.path.join(app, '.yarnrc'), 'w') as f:
-            f.write('disable-self-update-check true\n')
-        cache = self.fresh_cache()
-        run([NODE, yarn, 'install', '--non-interactive', '--no-progress', '--cache-folder', cache], app,
-            self.login.env)
+        yarn1_install(self.login, app, self.fresh_cache())
         self.assertEqual(node_require(app, self.login.env, PLAIN, SCOPED), EXPECTED_ANSWERS)
         with open(os.path.join(app, 'yarn.lock')) as f:
             lock = f.read()
@@ -263,55 +254,32 @@ class NpmClientsTest(SkipsPerTest, ArcaTestCase):
         self.assertIn(sri512(self.scoped_tgz), lock)
         # frozen reinstall from the lockfile with an empty cache
         shutil.rmtree(os.path.join(app, 'node_modules'))
-        run([NODE, yarn, 'install', '--frozen-lockfile', '--non-interactive', '--no-progress',
-             '--cache-folder', self.fresh_cache()], app, self.login.env)
+        yarn1_install(self.login, app, self.fresh_cache(), frozen=True)
         self.assertEqual(node_require(app, self.login.env, PLAIN, SCOPED), EXPECTED_ANSWERS)
 
     def test_yarn4_install(self):
-        yarn = require_tool(YARN4_JS, 'yarn 4 (@yarnpkg/cli-dist)')
         app = self.consumer('yarn4-app-')
-
-        def yarnrc(cache):
-            with open(os.path.join(app, '.yarnrc.yml'), 'w') as f:
-                f.write('npmRegistryServer: "%s"\n' % self.login.registry
-                        + 'npmAuthToken: "${NPM_TOKEN}"\n'
-                        'npmAlwaysAuth: true\n'
-                        'unsafeHttpWhitelist: ["127.0.0.1"]\n'
-                        'npmMinimalAgeGate: 0\n'
-                        'nodeLinker: node-modules\n'
-                        'enableTelemetry: false\n'
-                        'enableImmutableInstalls: false\n'
-                        'enableGlobalCache: false\n'
-                        'cacheFolder: "%s"\n' % cache)
-        yarnrc(self.fresh_cache())
-        open(os.path.join(app, 'yarn.lock'), 'w').close()   # marks the project root
-        env = self.login.with_env(NPM_TOKEN=self.login.token)
-        run([NODE, yarn, 'install'], app, env)
+        env = yarn4_install(self.login, app, self.fresh_cache())
         self.assertEqual(node_require(app, env, PLAIN, SCOPED), EXPECTED_ANSWERS)
         with open(os.path.join(app, 'yarn.lock')) as f:
             lock = f.read()
         self.assertIn('@corp/lib@npm:1.0.0', lock)
         self.assertIn('e2e-plain@npm:1.0.0', lock)
         # again from the lockfile (--immutable) with an empty cache
-        yarnrc(self.fresh_cache())
         shutil.rmtree(os.path.join(app, 'node_modules'))
-        run([NODE, yarn, 'install', '--immutable'], app, env)
+        yarn4_install(self.login, app, self.fresh_cache(), immutable=True)
         self.assertEqual(node_require(app, env, PLAIN, SCOPED), EXPECTED_ANSWERS)
 
     def test_pnpm_install(self):
-        pnpm = require_tool(PNPM_JS, 'pnpm 10')
         app = self.consumer('pnpm-app-')
-        store = self.login.fresh_dir('pnpm-store-')
-        run([NODE, pnpm, 'install', '--store-dir', store, '--no-frozen-lockfile', '--reporter=append-only'],
-            app, self.login.env)
+        pnpm_install(self.login, app, self.login.fresh_dir('pnpm-store-'))
         self.assertEqual(node_require(app, self.login.env, PLAIN, SCOPED), EXPECTED_ANSWERS)
         with open(os.path.join(app, 'pnpm-lock.yaml')) as f:
             lock = f.read()
         self.assertIn(sri512(self.scoped_tgz), lock)
         # frozen reinstall from the lockfile with an empty store
         shutil.rmtree(os.path.join(app, 'node_modules'))
-        run([NODE, pnpm, 'install', '--store-dir', self.login.fresh_dir('pnpm-store-'), '--frozen-lockfile',
-             '--reporter=append-only'], app, self.login.env)
+        pnpm_install(self.login, app, self.login.fresh_dir('pnpm-store-'), frozen=True)
         self.assertEqual(node_require(app, self.login.env, PLAIN, SCOPED), EXPECTED_ANSWERS)
 
     # ------------------------------------------------------------------ AWS CLI / boto3 view

@@ -18,8 +18,8 @@ import urllib.request
 
 from arca_harness import ArcaServer, ArcaTestCase, arca_cli, main
 from fault_proxy import proxied
-from npm_util import (Http, NpmLogin, blob_hashes, node_require, require_npm, SkipsPerTest,
-                      write_consumer)
+from npm_util import (Http, NpmLogin, blob_hashes, corrupt_blobs, node_require, require_npm,
+                      SkipsPerTest, write_consumer)
 from verdaccio_upstream import VerdaccioUpstream, tarball_path
 
 DOMAIN = 'pull'
@@ -90,14 +90,7 @@ class UpstreamNpmTest(SkipsPerTest, ArcaTestCase):
         return Answer(status, {k.lower(): v for k, v in headers.items()}, body)
 
     def assert_all_blobs_intact(self):
-        root = os.path.join(self.server.data_dir, 'blobs')
-        for key in blob_hashes(self.server.data_dir):
-            path = os.path.join(root, 'sha256', key[:2], key[2:4], key)
-            if not os.path.exists(path):
-                found = [os.path.join(dp, key) for dp, _, fs in os.walk(root) if key in fs]
-                path = found[0]
-            with open(path, 'rb') as f:
-                self.assertEqual(hashlib.sha256(f.read()).hexdigest(), key, path)
+        self.assertEqual(corrupt_blobs(self.server.data_dir), [])
 
     # ------------------------------------------------------------------ tests
     def test_install_pulls_dependencies_through_the_chain(self):
