@@ -311,14 +311,17 @@ Result<std::shared_ptr<upstream::Transfer>> PullThrough::ingest(const store::Rep
     if (!(repo == owner_repo)) ARCA_TRY(packages_.retain(repo, key, v));
     return {};
   };
+  // One upstream GET per object and domain, whichever repositories of the domain ask for it
+  // meanwhile: each joins as a party, with the retention into its own repository.
   std::string flight = connection.name + '\n' + found.request.url + '\n' + repo.domain_owner + '/' +
-                       repo.domain_name + '/' + repo.repository;
+                       repo.domain_name;
   // Once the readers have their last byte: the next miss of the package resolves from memory.
   upstream::FinishedHook warm = [this, repo, owner_repo, key] {
     packages_.warm(repo, key);
     if (!(repo == owner_repo)) packages_.warm(owner_repo, key);
   };
-  return fetcher_.fetch(connection, flight, std::move(found.request), on_commit, warm);
+  return fetcher_.fetch(connection, flight, repo.repository, std::move(found.request), on_commit,
+                        warm);
 }
 
 }  // namespace arca::core

@@ -169,7 +169,7 @@ ObjectFetcher::~ObjectFetcher() { stop(); }
 void ObjectFetcher::stop() {
   std::unique_lock lock(mu_);
   stopping_ = true;
-  for (auto& [key, t] : running_) t->abort_ = true;
+  for (auto& [key, r] : running_) r.transfer->abort_ = true;
   work_.notify_all();
   idle_.wait(lock, [&] { return threads_ == 0; });
   for (int fd : spare_spools_) ::close(fd);
@@ -230,7 +230,8 @@ ObjectFetcher::Expired ObjectFetcher::sweep_recent(Clock::time_point now) {
 }
 
 ObjectFetcher::Expired ObjectFetcher::remember_recent(const std::string& key,
-                                                      std::shared_ptr<Transfer> t) {
+                                                      std::shared_ptr<Transfer> t,
+                                                      std::set<std::string> parties) {
   Expired out;
   if (recent_.size() >= kMaxRecent && !recent_.count(key)) {  // the oldest goes first
     auto oldest = std::min_element(
@@ -243,26 +244,53 @@ ObjectFetcher::Expired ObjectFetcher::remember_recent(const std::string& key,
                                     std::chrono::duration<double>(kRecentSeconds));
   if (auto it = recent_.find(key); it != recent_.end())
     out.push_back(std::move(it->second.transfer));
-  recent_[key] = Recent{std::move(t), expires};
+  recent_[key] = Recent{std::move(t), std::move(parties), expires};
   return out;
 }
 
 Result<std::shared_ptr<Transfer>> ObjectFetcher::fetch(const Connection& connection,
                                                        const std::string& key,
+                                                       const std::string& party,
                                                        ObjectRequest request, CommitHook on_commit,
                                                        FinishedHook on_finished) {
   Expired expired;  // let go of after the lock (declared first, destroyed last)
   std::lock_guard lock(mu_);
   if (stopping_) return unavailable("the server is shutting down");
   expired = sweep_recent(Clock::now());
-  if (auto it = recent_.find(key); it != recent_.end()) {
-    metrics_.connection_lookup(connection.name, CacheResult::kHit);
-    return it->second.transfer;
+  // The shared flight, else (its hooks having run without this party) the party's own.
+  for (const std::string& flight : {key, key + '\n' + party}) {
+    if (auto it = recent_.find(flight); it != recent_.end()) {
+      if (!it->second.parties.contains(party)) continue;
+      metrics_.connection_lookup(connection.name, CacheResult::kHit);
+      return it->second.transfer;
+    }
+    if (auto it = running_.find(flight); it != running_.end()) {
+      if (!join(*it->second.parties, party, on_commit, on_finished)) continue;
+      metrics_.connection_lookup(connection.name, CacheResult::kHit);
+      return it->second.transfer;
+    }
+    return start(connection, flight, party, std::move(request), std::move(on_commit),
+                 std::move(on_finished));
   }
-  if (auto it = running_.find(key); it != running_.end()) {
-    metrics_.connection_lookup(connection.name, CacheResult::kHit);
-    return it->second;
-  }
+  // Unreachable: the party's own flight is either joinable by it or free.
+  return internal_error("upstream: no flight for " + request.url);
+}
+
+bool ObjectFetcher::join(Parties& p, const std::string& party, CommitHook& on_commit,
+                         FinishedHook& on_finished) {
+  if (p.names.contains(party)) return true;
+  if (p.sealed) return false;
+  p.names.insert(party);
+  p.pending.push_back(std::move(on_commit));
+  if (on_finished) p.finished.push_back(std::move(on_finished));
+  return true;
+}
+
+Result<std::shared_ptr<Transfer>> ObjectFetcher::start(const Connection& connection,
+                                                       const std::string& key,
+                                                       const std::string& party,
+                                                       ObjectRequest request, CommitHook on_commit,
+                                                       FinishedHook on_finished) {
   auto t = std::make_shared<Transfer>();
   if (queue_.size() >= waiting_ && threads_ < max_workers_) {  // every idle worker is spoken for
     try {
@@ -272,12 +300,28 @@ Result<std::shared_ptr<Transfer>> ObjectFetcher::fetch(const Connection& connect
     }
     ++threads_;
   }
-  running_[key] = t;
-  queue_.push_back(
-      Job{&connection, key, std::move(request), std::move(on_commit), std::move(on_finished), t});
+  auto parties = std::make_shared<Parties>();
+  join(*parties, party, on_commit, on_finished);
+  running_[key] = Running{t, parties};
+  queue_.push_back(Job{&connection, key, std::move(request), std::move(parties), t});
   metrics_.connection_lookup(connection.name, CacheResult::kMiss);
   work_.notify_one();
   return t;
+}
+
+Status ObjectFetcher::commit_all(Parties& p, const blob::BlobInfo& info) {
+  for (;;) {
+    std::vector<CommitHook> batch;
+    {
+      std::lock_guard lock(mu_);
+      if (p.pending.empty()) {
+        p.sealed = true;
+        return {};
+      }
+      batch.swap(p.pending);
+    }
+    for (const CommitHook& hook : batch) ARCA_TRY(hook(info));
+  }
 }
 
 void ObjectFetcher::worker() {
@@ -319,7 +363,9 @@ void ObjectFetcher::run(Job& job) {
   auto outcome = [&]() -> Result<blob::BlobInfo> {
     if (t.aborted()) return unavailable("the server is shutting down");
     try {
-      return transfer(*job.connection, job.request, job.on_commit, t);
+      return transfer(
+          *job.connection, job.request,
+          [&](const blob::BlobInfo& info) { return commit_all(*job.parties, info); }, t);
     } catch (const std::exception& e) {
       return internal_error("the transfer of " + job.request.url + " failed: " + e.what());
     }
@@ -333,15 +379,17 @@ void ObjectFetcher::run(Job& job) {
     std::lock_guard lock(mu_);
     running_.erase(job.key);
     // Keep the spool (and its disk space) only for the grace period, then let it go.
-    if (outcome) evicted = remember_recent(job.key, job.transfer);
+    if (outcome) evicted = remember_recent(job.key, job.transfer, job.parties->names);
   }
   bool ok = bool(outcome);
   t.finish(std::move(outcome));
-  if (!ok || !job.on_finished) return;
-  try {
-    job.on_finished();
-  } catch (const std::exception& e) {
-    spdlog::warn("upstream: after the transfer of {}: {}", job.request.url, e.what());
+  if (!ok) return;
+  for (const FinishedHook& hook : job.parties->finished) {  // sealed: no longer changes
+    try {
+      hook();
+    } catch (const std::exception& e) {
+      spdlog::warn("upstream: after the transfer of {}: {}", job.request.url, e.what());
+    }
   }
 }
 

@@ -5,13 +5,16 @@
 //
 // Contract:
 //  - Single flight: concurrent fetch() calls with one key share one Transfer and one upstream
-//    GET; the transfer runs on a worker thread of its own and completes even when every reader
-//    went away. Workers are reused: a finished worker waits kIdleSeconds for the next transfer
-//    before it exits (a new thread and its first OpenSSL and allocator set-up cost a miss
-//    ~0.3 ms), and a new one is started only when none is idle, so a long transfer never
-//    delays another. A completed transfer stays joinable for kRecentSeconds, so a request that
-//    looked for the stored version just before the commit hook recorded it is still fed from it
-//    instead of fetching again.
+//    GET, whichever party (the pull-through cache: calling repository) each is for: a caller of
+//    another party joins by adding its hooks, and every party's commit hook has run before any
+//    reader gets the last byte. The transfer runs on a worker thread of its own and completes
+//    even when every reader went away. Workers are reused: a finished worker waits kIdleSeconds for
+//    the next transfer before it exits (a new thread and its first OpenSSL and allocator set-up
+//    cost a miss ~0.3 ms), and a new one is started only when none is idle, so a long transfer
+//    never delays another. A completed transfer stays joinable for kRecentSeconds, so a request
+//    that looked for the stored version just before the commit hook recorded it is still fed from
+//    it instead of fetching again (by the parties whose hooks ran: another one gets a transfer of
+//    its own, as does a party that comes once the hooks have run).
 //  - Bytes go to the blob store as they arrive (memory does not grow with the size), and readers
 //    read the file being written as it grows (BlobWriter::share_file), blocking or called back
 //    (an I/O thread sends it with sendfile without holding a thread). A store whose writer keeps
@@ -31,6 +34,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -134,33 +138,54 @@ class ObjectFetcher {
   ObjectFetcher(const ObjectFetcher&) = delete;
   ObjectFetcher& operator=(const ObjectFetcher&) = delete;
 
-  // Joins the transfer of `key` or starts one. `connection` must outlive the transfer. Never
-  // blocks on I/O (an I/O thread may call it): the worker sends the GET, and creates the blob
-  // writer (and a spool if needed) while the upstream prepares its answer.
+  // Joins the transfer of `key` or starts one, for `party` (whose hooks these are; see the
+  // contract). `connection` must outlive the transfer. Never blocks on I/O (an I/O thread may
+  // call it): the worker sends the GET, and creates the blob writer (and a spool if needed)
+  // while the upstream prepares its answer.
   Result<std::shared_ptr<Transfer>> fetch(const Connection& connection, const std::string& key,
-                                          ObjectRequest request, CommitHook on_commit,
-                                          FinishedHook on_finished = {});
+                                          const std::string& party, ObjectRequest request,
+                                          CommitHook on_commit, FinishedHook on_finished = {});
   size_t in_flight();
   size_t threads();  // worker threads alive, busy or idle
   size_t idle();     // worker threads waiting for a transfer
 
  private:
   using Clock = std::chrono::steady_clock;
+  // The parties of one transfer and their hooks; guarded by mu_.
+  struct Parties {
+    std::set<std::string> names;
+    std::vector<CommitHook> pending;     // commit hooks not run yet
+    std::vector<FinishedHook> finished;  // read without mu_ once sealed
+    bool sealed = false;                 // every commit hook ran: nobody joins any more
+  };
+  struct Running {
+    std::shared_ptr<Transfer> transfer;
+    std::shared_ptr<Parties> parties;
+  };
   struct Job {
     const Connection* connection;
     std::string key;
     ObjectRequest request;
-    CommitHook on_commit;
-    FinishedHook on_finished;
+    std::shared_ptr<Parties> parties;
     std::shared_ptr<Transfer> transfer;
   };
   struct Recent {
     std::shared_ptr<Transfer> transfer;
+    std::set<std::string> parties;
     Clock::time_point expires;
   };
 
   void worker();
   void run(Job& job);
+  // mu_ held: `party` joins the running transfer (true), or cannot, its hooks having run.
+  static bool join(Parties& p, const std::string& party, CommitHook& on_commit,
+                   FinishedHook& on_finished);
+  // mu_ held: queues a new transfer of `key` for `party`.
+  Result<std::shared_ptr<Transfer>> start(const Connection& connection, const std::string& key,
+                                          const std::string& party, ObjectRequest request,
+                                          CommitHook on_commit, FinishedHook on_finished);
+  // Runs the parties' commit hooks, those of parties joining meanwhile too, then seals them.
+  Status commit_all(Parties& p, const blob::BlobInfo& info);
   // A spool: a spare one made while a worker was idle, else a new one.
   Result<int> take_spool();
   void refill_spools();
@@ -169,7 +194,8 @@ class ObjectFetcher {
   // frees its blocks (milliseconds for a large one), which must not happen under mu_.
   using Expired = std::vector<std::shared_ptr<Transfer>>;
   Expired sweep_recent(Clock::time_point now);
-  Expired remember_recent(const std::string& key, std::shared_ptr<Transfer> t);
+  Expired remember_recent(const std::string& key, std::shared_ptr<Transfer> t,
+                          std::set<std::string> parties);
   Result<blob::BlobInfo> transfer(const Connection& connection, const ObjectRequest& request,
                                   const CommitHook& on_commit, Transfer& t);
 
@@ -181,7 +207,7 @@ class ObjectFetcher {
   std::condition_variable work_;  // a job was queued, or stopping
   std::condition_variable idle_;  // the last worker exited
   std::deque<Job> queue_;
-  std::map<std::string, std::shared_ptr<Transfer>> running_;
+  std::map<std::string, Running> running_;
   // Completed transfers by key, joinable until they expire (swept by fetch() and idle workers).
   std::map<std::string, Recent> recent_;
   size_t threads_ = 0;

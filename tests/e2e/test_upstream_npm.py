@@ -171,6 +171,32 @@ class UpstreamNpmTest(SkipsPerTest, ArcaTestCase):
             self.assertEqual(a.body, pub.tarball)
         self.assertIn(hashlib.sha256(pub.tarball).hexdigest(), blob_hashes(self.server.data_dir))
 
+    def test_single_flight_across_repositories(self):
+        # team -> app -> store: misses of one tarball from both calling repositories at once share
+        # one upstream GET, and each repository retains the version (reference §5.3).
+        pub = self.up.publish('up-shared', '1.0.0', files={'blob.txt': os.urandom(1 << 18).hex()})
+        team_http = Http(self.server.url + self.team.path, self.team.token)
+        for http in (self.app_http, team_http):
+            self.assertEqual(self.get(http, 'up-shared').status, 200)
+        tgz = tarball_path('up-shared', '1.0.0')
+        self.proxy.clear_log()
+        self.proxy.delay(1.0, path=tgz, times=1)
+
+        def fetch(i):
+            http = (self.app_http, team_http)[i % 2]
+            return self.get(http, 'up-shared/-/up-shared-1.0.0.tgz', timeout=120)
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=20) as pool:
+            answers = list(pool.map(fetch, range(20)))
+        self.assertEqual(self.proxy.count(tgz), 1, self.proxy.requests)
+        for a in answers:
+            self.assertEqual(a.status, 200)
+            self.assertEqual(a.body, pub.tarball)
+        for repo in ('team', 'app', 'store'):
+            v = self.versions(repo, 'up-shared').get('1.0.0')
+            self.assertIsNotNone(v, 'up-shared@1.0.0 not retained in %s' % repo)
+            self.assertEqual(v['origin']['originType'], 'EXTERNAL')
+
     def test_faults_never_store_a_corrupt_blob(self):
         cases = (('up-reset', lambda p: self.proxy.reset_mid_body(path=p, times=1)),
                  ('up-trunc', lambda p: self.proxy.truncate(path=p, times=1)),

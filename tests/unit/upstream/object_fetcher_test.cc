@@ -96,8 +96,13 @@ class ObjectFetcherTest : public ::testing::Test {
 
   Result<std::shared_ptr<Transfer>> fetch(const std::string& key, ObjectRequest r,
                                           int* commits = nullptr, FinishedHook finished = {}) {
+    return fetch_for("party", key, std::move(r), commits, std::move(finished));
+  }
+  Result<std::shared_ptr<Transfer>> fetch_for(const std::string& party, const std::string& key,
+                                              ObjectRequest r, int* commits = nullptr,
+                                              FinishedHook finished = {}) {
     return fetcher_->fetch(
-        connection_, key, std::move(r),
+        connection_, key, party, std::move(r),
         [commits](const blob::BlobInfo&) {
           if (commits) ++*commits;
           return Status{};
@@ -185,7 +190,7 @@ TEST_F(ObjectFetcherTest, AtMostKMaxRecentCompletedTransfersStayJoinable) {
 
 TEST_F(ObjectFetcherTest, AHookThatThrowsFailsTheTransferNotTheProcess) {
   auto t = fetcher_->fetch(
-      connection_, "throws", serve("/throws.tgz", "bytes"),
+      connection_, "throws", "party", serve("/throws.tgz", "bytes"),
       [](const blob::BlobInfo&) -> Status { throw std::runtime_error("the hook broke"); });
   ASSERT_TRUE(t);
   auto got = read_all(**t);
@@ -294,12 +299,12 @@ TEST_F(ObjectFetcherTest, TheLastByteWaitsForTheCommitHook) {
   std::shared_future<void> released = release.get_future().share();
   std::promise<void> entered;
   auto in_hook = entered.get_future();
-  auto t =
-      fetcher_->fetch(connection_, "held", serve("/held.tgz", body), [&](const blob::BlobInfo&) {
-        entered.set_value();
-        released.wait();
-        return Status{};
-      });
+  auto t = fetcher_->fetch(connection_, "held", "party", serve("/held.tgz", body),
+                           [&](const blob::BlobInfo&) {
+                             entered.set_value();
+                             released.wait();
+                             return Status{};
+                           });
   ASSERT_TRUE(t);
   in_hook.wait();
   Transfer::Progress p = (*t)->progress();
@@ -311,6 +316,57 @@ TEST_F(ObjectFetcherTest, TheLastByteWaitsForTheCommitHook) {
   p = woke.get_future().get();
   EXPECT_EQ(p.readable, body.size());
   EXPECT_TRUE(p.complete);
+}
+
+TEST_F(ObjectFetcherTest, AnotherPartyJoinsARunningTransferWithItsOwnHooks) {
+  const std::string body = "shared bytes";
+  auto r = serve("/shared.tgz", body);
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> entered;
+  auto in_hook = entered.get_future();
+  auto first = fetcher_->fetch(connection_, "obj", "app", r, [&](const blob::BlobInfo&) {
+    entered.set_value();
+    released.wait();
+    return Status{};
+  });
+  ASSERT_TRUE(first);
+  in_hook.wait();  // the blob is committed; the first party's hook runs
+  int team_commits = 0;
+  std::atomic<bool> team_finished{false};
+  auto second = fetch_for("team", "obj", r, &team_commits, [&] { team_finished = true; });
+  ASSERT_TRUE(second);
+  EXPECT_EQ(first->get(), second->get());
+  release.set_value();
+  auto got = read_all(**second);
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(*got, body);
+  EXPECT_EQ(team_commits, 1);  // before the last byte
+  EXPECT_EQ(server_.requests("/shared.tgz"), 1);
+  fetcher_.reset();  // joins the worker: the finished hooks have run
+  EXPECT_TRUE(team_finished);
+}
+
+TEST_F(ObjectFetcherTest, APartyAfterTheHooksRanGetsATransferOfItsOwn) {
+  auto r = serve("/own.tgz", "own bytes");
+  int app_commits = 0, team_commits = 0;
+  auto first = fetch_for("app", "obj", r, &app_commits);
+  ASSERT_TRUE(first);
+  ASSERT_TRUE((*first)->wait_finished());
+  // Joinable again by its party only: another one's hook would never run.
+  auto again = fetch_for("app", "obj", r, &app_commits);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(first->get(), again->get());
+  auto own = fetch_for("team", "obj", r, &team_commits);
+  ASSERT_TRUE(own);
+  EXPECT_NE(first->get(), own->get());
+  ASSERT_TRUE((*own)->wait_finished());
+  EXPECT_EQ(app_commits, 1);
+  EXPECT_EQ(team_commits, 1);
+  EXPECT_EQ(server_.requests("/own.tgz"), 2);
+  auto own_again = fetch_for("team", "obj", r, &team_commits);
+  ASSERT_TRUE(own_again);
+  EXPECT_EQ(own->get(), own_again->get());
 }
 
 TEST_F(ObjectFetcherTest, FinishedHookRunsAfterSuccessOnly) {
@@ -342,7 +398,7 @@ TEST_F(ObjectFetcherTest, AFailedSetUpIsReportedBeforeTheHead) {
   ObjectFetcher a(no_writer, metrics_, dir_ + "/spool");
   ObjectFetcher b(unshared, metrics_, dir_ + "/no-such-dir");
   for (ObjectFetcher* broken : {&a, &b}) {
-    auto t = broken->fetch(connection_, "k", at("/s.tgz"),
+    auto t = broken->fetch(connection_, "k", "party", at("/s.tgz"),
                            [](const blob::BlobInfo&) { return Status{}; });
     ASSERT_TRUE(t);
     auto started = head_outcome(**t);
@@ -356,8 +412,8 @@ TEST_F(ObjectFetcherTest, TransfersBeyondTheWorkerCapWaitTheirTurn) {
   server_.route("/first.tgz", testing::delayed(200ms, testing::respond(200, "first")));
   auto first = at("/first.tgz");
   auto ok = [](const blob::BlobInfo&) { return Status{}; };
-  auto a = one.fetch(connection_, "first", first, ok);
-  auto b = one.fetch(connection_, "second", serve("/second.tgz", "second"), ok);
+  auto a = one.fetch(connection_, "first", "party", first, ok);
+  auto b = one.fetch(connection_, "second", "party", serve("/second.tgz", "second"), ok);
   ASSERT_TRUE(a);
   ASSERT_TRUE(b);
   ASSERT_TRUE((*b)->wait_finished());
@@ -371,8 +427,8 @@ TEST_F(ObjectFetcherTest, StopFailsQueuedTransfersAndWakesTheirReaders) {
   server_.route("/busy.tgz", testing::delayed(300ms, testing::respond(200, "busy")));
   auto busy = at("/busy.tgz");
   auto ok = [](const blob::BlobInfo&) { return Status{}; };
-  auto a = one->fetch(connection_, "busy", busy, ok);
-  auto queued = one->fetch(connection_, "queued", serve("/q.tgz", "q"), ok);
+  auto a = one->fetch(connection_, "busy", "party", busy, ok);
+  auto queued = one->fetch(connection_, "queued", "party", serve("/q.tgz", "q"), ok);
   ASSERT_TRUE(a);
   ASSERT_TRUE(queued);
   std::promise<void> told;
@@ -381,7 +437,7 @@ TEST_F(ObjectFetcherTest, StopFailsQueuedTransfersAndWakesTheirReaders) {
   EXPECT_EQ(told.get_future().wait_for(0s), std::future_status::ready);
   EXPECT_FALSE((*queued)->started());
   EXPECT_EQ(server_.requests("/q.tgz"), 0);  // never asked the upstream
-  EXPECT_FALSE(one->fetch(connection_, "late", serve("/late.tgz", "late"), ok));
+  EXPECT_FALSE(one->fetch(connection_, "late", "party", serve("/late.tgz", "late"), ok));
 }
 
 // Descriptors of this process open on files under `dir` (spools are unnamed files there). Other
@@ -407,7 +463,7 @@ TEST_F(ObjectFetcherTest, SpareSpoolsAndTransfersLeaveNoDescriptorBehind) {
     auto ok = [](const blob::BlobInfo&) { return Status{}; };
     for (int i = 0; i < 3; ++i) {  // the second and third take spools made while idle
       std::string path = "/fd" + std::to_string(i) + ".tgz";
-      auto t = f.fetch(connection_, path, serve(path, "body " + std::to_string(i)), ok);
+      auto t = f.fetch(connection_, path, "party", serve(path, "body " + std::to_string(i)), ok);
       ASSERT_TRUE(t);
       auto got = read_all(**t);
       ASSERT_TRUE(got) << got.error().message;
@@ -431,7 +487,7 @@ TEST_F(ObjectFetcherTest, ReadersReadTheBlobBeingWrittenNotASpool) {
     auto ok = [](const blob::BlobInfo&) { return Status{}; };
     for (int i = 0; i < 3; ++i) {
       std::string path = "/own" + std::to_string(i) + ".tgz", body = "own body " + path;
-      auto t = f.fetch(connection_, path, serve(path, body), ok);
+      auto t = f.fetch(connection_, path, "party", serve(path, body), ok);
       ASSERT_TRUE(t);
       auto got = read_all(**t);
       ASSERT_TRUE(got) << got.error().message;
