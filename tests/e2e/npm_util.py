@@ -286,6 +286,34 @@ def pnpm_install(login, app, store, frozen=False):
                app, login.env)
 
 
+# ----------------------------------------------------------------------------- pull-through chains
+
+def create_pull_chain(ca, domain, store, *callers):
+    """`store` with the external connection public:npmjs, then each of `callers` with the
+    repository before it as its upstream: create_pull_chain(ca, d, 'store', 'app', 'team') makes
+    team -> app -> store -> public:npmjs."""
+    ca.create_repository(domain=domain, repository=store)
+    ca.associate_external_connection(domain=domain, repository=store,
+                                     externalConnection='public:npmjs')
+    below = store
+    for repo in callers:
+        ca.create_repository(domain=domain, repository=repo, upstreams=[{'repositoryName': below}])
+        below = repo
+
+
+def npm_versions(ca, domain, repo, name):
+    """ListPackageVersions of the npm package `name` ('@scope/x' or 'x') in `repo`:
+    {version: summary}, empty when the repository has no such package."""
+    ns, _, pkg = name[1:].partition('/') if name.startswith('@') else ('', '', name)
+    kw = dict(domain=domain, repository=repo, format='npm', package=pkg)
+    if ns:
+        kw['namespace'] = ns
+    try:
+        return {v['version']: v for v in ca.list_package_versions(**kw)['versions']}
+    except ca.exceptions.ResourceNotFoundException:
+        return {}
+
+
 # ----------------------------------------------------------------------------- packages
 
 def write_package(root, name, version, description=None, dependencies=None, readme=None, marker=None):

@@ -13,7 +13,7 @@ import json
 import tempfile
 
 from arca_harness import ArcaServer, ArcaTestCase, main
-from npm_util import NpmLogin, require_npm, SkipsPerTest, write_package
+from npm_util import create_pull_chain, NpmLogin, require_npm, SkipsPerTest, write_package
 from verdaccio_upstream import VerdaccioUpstream
 
 DOMAIN = 'dc'
@@ -36,9 +36,7 @@ class DependencyConfusionTest(SkipsPerTest, ArcaTestCase):
         cls.server.start()
         cls.ca = cls.server.client()
         cls.ca.create_domain(domain=DOMAIN)
-        cls.ca.create_repository(domain=DOMAIN, repository='public-store')
-        cls.ca.associate_external_connection(domain=DOMAIN, repository='public-store',
-                                             externalConnection='public:npmjs')
+        create_pull_chain(cls.ca, DOMAIN, 'public-store')
         for repo in ('team', 'other'):
             cls.ca.create_repository(domain=DOMAIN, repository=repo,
                                      upstreams=[{'repositoryName': 'public-store'}])

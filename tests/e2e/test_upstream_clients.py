@@ -24,8 +24,9 @@ import tempfile
 
 from arca_harness import ArcaServer, ArcaTestCase, main
 from fault_proxy import proxied
-from npm_util import (client_env, corrupt_blobs, node_require, NPM, NpmLogin, pnpm_install,
-                      require_npm, run, SkipsPerTest, write_consumer, yarn1_install, yarn4_install)
+from npm_util import (client_env, corrupt_blobs, create_pull_chain, node_require, NPM,
+                      npm_versions, NpmLogin, pnpm_install, require_npm, run, SkipsPerTest,
+                      write_consumer, yarn1_install, yarn4_install)
 from verdaccio_upstream import VerdaccioUpstream, tarball_path
 
 DOMAIN = 'clients'
@@ -59,11 +60,7 @@ class UpstreamClientsTest(SkipsPerTest, ArcaTestCase):
         cls.ca.create_domain(domain=DOMAIN)
         cls.logins = {}
         for client in CLIENTS:
-            cls.ca.create_repository(domain=DOMAIN, repository=client + '-store')
-            cls.ca.associate_external_connection(domain=DOMAIN, repository=client + '-store',
-                                                 externalConnection='public:npmjs')
-            cls.ca.create_repository(domain=DOMAIN, repository=client,
-                                     upstreams=[{'repositoryName': client + '-store'}])
+            create_pull_chain(cls.ca, DOMAIN, client + '-store', client)
             cls.logins[client] = NpmLogin(cls.server, DOMAIN, client, cls.server.workdir)
 
     # ------------------------------------------------------------------ helpers
@@ -71,20 +68,13 @@ class UpstreamClientsTest(SkipsPerTest, ArcaTestCase):
         login = self.logins[client]
         return login, write_consumer(login.fresh_dir('app-'), {'@%s/top' % client: '2.0.0'})
 
-    def versions(self, repo, name):
-        ns, _, pkg = name[1:].partition('/') if name.startswith('@') else ('', '', name)
-        kw = dict(domain=DOMAIN, repository=repo, format='npm', package=pkg)
-        if ns:
-            kw['namespace'] = ns
-        return {v['version']: v for v in self.ca.list_package_versions(**kw)['versions']}
-
     def assert_pulled_through(self, client):
         """The installed versions are in both repositories of the chain with origin EXTERNAL, each
         tarball came from the upstream once, and the stored blobs are intact."""
         for name, version in (('%s-leaf' % client, '1.1.0'), ('%s-mid' % client, '1.0.0'),
                               ('@%s/top' % client, '2.0.0')):
             for repo in (client, client + '-store'):
-                v = self.versions(repo, name).get(version)
+                v = npm_versions(self.ca, DOMAIN, repo, name).get(version)
                 self.assertIsNotNone(v, '%s@%s not retained in %s' % (name, version, repo))
                 self.assertEqual(v['origin']['originType'], 'EXTERNAL')
             self.assertEqual(self.proxy.count('/' + tarball_path(name, version)), 1,

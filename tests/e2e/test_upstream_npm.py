@@ -18,8 +18,8 @@ import urllib.request
 
 from arca_harness import ArcaServer, ArcaTestCase, arca_cli, main
 from fault_proxy import proxied
-from npm_util import (Http, NpmLogin, blob_hashes, corrupt_blobs, node_require, require_npm,
-                      SkipsPerTest, write_consumer)
+from npm_util import (blob_hashes, corrupt_blobs, create_pull_chain, Http, node_require,
+                      npm_versions, NpmLogin, require_npm, SkipsPerTest, write_consumer)
 from verdaccio_upstream import VerdaccioUpstream, tarball_path
 
 DOMAIN = 'pull'
@@ -56,13 +56,7 @@ class UpstreamNpmTest(SkipsPerTest, ArcaTestCase):
         cls.server.start()
         cls.ca = cls.server.client()
         cls.ca.create_domain(domain=DOMAIN)
-        cls.ca.create_repository(domain=DOMAIN, repository='store')
-        cls.ca.associate_external_connection(domain=DOMAIN, repository='store',
-                                             externalConnection='public:npmjs')
-        cls.ca.create_repository(domain=DOMAIN, repository='app',
-                                 upstreams=[{'repositoryName': 'store'}])
-        cls.ca.create_repository(domain=DOMAIN, repository='team',
-                                 upstreams=[{'repositoryName': 'app'}])
+        create_pull_chain(cls.ca, DOMAIN, 'store', 'app', 'team')
         cls.app = NpmLogin(cls.server, DOMAIN, 'app', cls.server.workdir)
         cls.team = NpmLogin(cls.server, DOMAIN, 'team', cls.server.workdir)
         cls.app_http = Http(cls.server.url + cls.app.path, cls.app.token)
@@ -76,14 +70,7 @@ class UpstreamNpmTest(SkipsPerTest, ArcaTestCase):
         return d, p
 
     def versions(self, repo, name):
-        ns, _, pkg = name[1:].partition('/') if name.startswith('@') else ('', '', name)
-        kw = dict(domain=DOMAIN, repository=repo, format='npm', package=pkg)
-        if ns:
-            kw['namespace'] = ns
-        try:
-            return {v['version']: v for v in self.ca.list_package_versions(**kw)['versions']}
-        except self.ca.exceptions.ResourceNotFoundException:
-            return {}
+        return npm_versions(self.ca, DOMAIN, repo, name)
 
     def get(self, http, rel, timeout=60):
         status, headers, body = http.request('GET', rel, timeout=timeout)
@@ -255,10 +242,7 @@ class OfflineConnectionTest(SkipsPerTest, ArcaTestCase):
         cls.online.start()
         ca = cls.online.client()
         ca.create_domain(domain=DOMAIN)
-        ca.create_repository(domain=DOMAIN, repository='store')
-        ca.associate_external_connection(domain=DOMAIN, repository='store',
-                                         externalConnection='public:npmjs')
-        ca.create_repository(domain=DOMAIN, repository='app', upstreams=[{'repositoryName': 'store'}])
+        create_pull_chain(ca, DOMAIN, 'store', 'app')
 
     def install(self, login, deps, check=True):
         d = login.fresh_dir('consumer-')

@@ -12,7 +12,7 @@ import time
 
 from arca_harness import ArcaServer, ArcaTestCase, main
 from fault_proxy import proxied
-from npm_util import Http, NpmLogin, SkipsPerTest, require_npm
+from npm_util import create_pull_chain, Http, NpmLogin, require_npm, SkipsPerTest
 from verdaccio_upstream import VerdaccioUpstream
 
 DOMAIN = 'waits'
@@ -33,9 +33,7 @@ class UpstreamWaitsTest(SkipsPerTest, ArcaTestCase):
         cls.server.start()
         cls.ca = cls.server.client()
         cls.ca.create_domain(domain=DOMAIN)
-        cls.ca.create_repository(domain=DOMAIN, repository='store')
-        cls.ca.associate_external_connection(domain=DOMAIN, repository='store',
-                                             externalConnection='public:npmjs')
+        create_pull_chain(cls.ca, DOMAIN, 'store')
         cls.ca.create_repository(domain=DOMAIN, repository='local')
         cls.store = NpmLogin(cls.server, DOMAIN, 'store', cls.server.workdir)
         cls.local = NpmLogin(cls.server, DOMAIN, 'local', cls.server.workdir)
