@@ -19,6 +19,21 @@ Status apply_duration(const toml::node* node, const char* key, std::chrono::seco
   return {};
 }
 
+// A size: a whole number of bytes or a string parse_size() reads; `out` is untouched when absent.
+Status apply_size(const toml::node* node, const char* key, uint64_t& out) {
+  if (!node) return {};
+  if (auto i = node->value<int64_t>(); i && *i > 0) {
+    out = uint64_t(*i);
+    return {};
+  }
+  auto s = node->value<std::string>();
+  if (!s) return invalid_argument(std::string("config: ") + key + " must be a size like \"5GiB\"");
+  auto size = parse_size(*s);
+  if (!size) return invalid_argument(std::string("config: ") + key + ": " + size.error().message);
+  out = *size;
+  return {};
+}
+
 Status apply_server(const toml::table& t, Config& c) {
   if (auto v = t["data_dir"].value<std::string>()) c.data_dir = *v;
   if (auto v = t["listen"].value<std::string>())
@@ -64,6 +79,11 @@ Status apply_connections(const toml::table& root, Config& c) {
         cs.timeout = d;
       }
       if (auto p = (*st)["proxy"].value<std::string>()) cs.proxy = *p;
+      if ((*st)["max_asset_size"]) {
+        uint64_t bytes = 0;
+        ARCA_TRY(apply_size((*st)["max_asset_size"].node(), "max_asset_size", bytes));
+        cs.max_asset_size = bytes;
+      }
       cs.offline = (*st)["offline"].value_or(false);
       c.connection_settings[std::string(name.str())] = cs;
     }
@@ -88,6 +108,28 @@ Result<std::chrono::seconds> parse_duration(std::string_view text) {
     n = n * 10 + (ch - '0');
   }
   return std::chrono::seconds(n * mult);
+}
+
+Result<uint64_t> parse_size(std::string_view text) {
+  static constexpr std::pair<std::string_view, int> kUnits[] = {
+      {"KiB", 10}, {"MiB", 20}, {"GiB", 30}, {"TiB", 40}, {"B", 0}};
+  int shift = 0;
+  for (const auto& [suffix, bits] : kUnits) {
+    if (text.ends_with(suffix)) {
+      shift = bits;
+      text.remove_suffix(suffix.size());
+      break;
+    }
+  }
+  if (text.empty() || text.size() > 12)
+    return invalid_argument("bad size (a number of bytes, KiB, MiB, GiB or TiB)");
+  uint64_t n = 0;
+  for (char ch : text) {
+    if (ch < '0' || ch > '9') return invalid_argument("bad size: " + std::string(text));
+    n = n * 10 + uint64_t(ch - '0');
+  }
+  if (n == 0 || n > (~uint64_t(0) >> shift)) return invalid_argument("size out of range");
+  return n << shift;
 }
 
 Status parse_listen(std::string_view text, std::string& host, uint16_t& port) {
@@ -122,6 +164,7 @@ Result<Config> load(const std::string& path) {
       ARCA_TRY(apply_duration((*s)["negative_ttl"].node(), "negative_ttl", c.negative_ttl));
       ARCA_TRY(apply_duration((*s)["timeout"].node(), "timeout", c.upstream_timeout));
       if (auto p = (*s)["proxy"].value<std::string>()) c.upstream_proxy = *p;
+      ARCA_TRY(apply_size((*s)["max_asset_size"].node(), "max_asset_size", c.max_asset_size));
     }
     ARCA_TRY(apply_connections(root, c));
   }

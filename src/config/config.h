@@ -17,6 +17,7 @@ struct ConnectionSettings {
   std::optional<std::chrono::seconds> negative_ttl;
   std::optional<std::chrono::seconds> timeout;  // connect and first-byte timeout
   std::optional<std::string> proxy;             // overrides [cache] proxy; "" = none
+  std::optional<uint64_t> max_asset_size;       // overrides [cache] max_asset_size
   bool offline = false;                         // serve only what is cached
 };
 
@@ -38,6 +39,8 @@ struct Config {
   std::chrono::seconds negative_ttl{300};
   std::chrono::seconds upstream_timeout{15};  // connect and first-byte timeout
   std::string upstream_proxy;                 // proxy URL for every external connection
+  // The largest artifact fetched from an upstream, in bytes: CodeArtifact's asset size quota.
+  uint64_t max_asset_size = uint64_t(5) << 30;
   std::map<std::string, ConnectionSettings> connection_settings;
 
   // Count quotas (CodeArtifact defaults, adjustable here).
@@ -48,6 +51,8 @@ struct Config {
 
 // Parses "30s", "10m", "1h", "2d" or a plain number of seconds.
 Result<std::chrono::seconds> parse_duration(std::string_view text);
+// Parses a size in bytes: "512", "100KiB", "64MiB", "5GiB", "1TiB".
+Result<uint64_t> parse_size(std::string_view text);
 // Parses "HOST:PORT" (IPv6 as "[::1]:PORT").
 Status parse_listen(std::string_view text, std::string& host, uint16_t& port);
 

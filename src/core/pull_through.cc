@@ -295,6 +295,7 @@ Result<std::shared_ptr<upstream::Transfer>> PullThrough::ingest(const store::Rep
                                                                 ExternalVersion found,
                                                                 const std::string& asset_name) {
   const upstream::Connection& connection = *owner.connection;
+  found.request.max_bytes = connection.max_asset_bytes;
   store::PackageVersion v = std::move(found.version);
   v.origin_type = "EXTERNAL";
   v.entry_repository.clear();

@@ -14,6 +14,7 @@ Connections::Connections(const config::Config& config) {
     options.connect_timeout = config.upstream_timeout;
     options.first_byte_timeout = config.upstream_timeout;
     options.idle_timeout = config.upstream_timeout * 2;
+    c.max_asset_bytes = config.max_asset_size;
     if (auto s = config.connection_settings.find(name); s != config.connection_settings.end()) {
       const config::ConnectionSettings& cs = s->second;
       if (cs.metadata_ttl) c.metadata_ttl = *cs.metadata_ttl;
@@ -24,6 +25,7 @@ Connections::Connections(const config::Config& config) {
         options.first_byte_timeout = *cs.timeout;
         options.idle_timeout = *cs.timeout * 2;
       }
+      if (cs.max_asset_size) c.max_asset_bytes = *cs.max_asset_size;
       c.offline = cs.offline;
     }
     c.client = std::make_unique<HttpClient>(options);

@@ -19,6 +19,9 @@ struct Connection {
   std::chrono::seconds metadata_ttl{600};
   std::chrono::seconds negative_ttl{300};
   bool offline = false;
+  // The largest artifact fetched through this connection (ObjectRequest::max_bytes); metadata
+  // documents have their own bound (DocumentCache).
+  uint64_t max_asset_bytes = uint64_t(5) << 30;
   std::unique_ptr<HttpClient> client;
 
   // `path` (no leading '/') resolved against the base URL.

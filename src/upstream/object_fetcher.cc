@@ -15,6 +15,14 @@ namespace arca::upstream {
 
 namespace {
 
+// `bytes` (announced, or received so far) are over the request's max_bytes.
+Error too_large(const ObjectRequest& request, uint64_t bytes) {
+  return Error{Code::kTooLarge, request.url + " has " + std::to_string(bytes) +
+                                    " bytes or more, over the " +
+                                    std::to_string(request.max_bytes) +
+                                    "-byte limit for an upstream artifact (max_asset_size)"};
+}
+
 // An unnamed temporary file in `dir`: it vanishes with its last descriptor, even after a crash.
 Result<int> open_spool(const std::string& dir) {
   int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
@@ -434,7 +442,7 @@ Result<blob::BlobInfo> ObjectFetcher::transfer(const Connection& connection,
     status = head.status;
     if (status != 200) return true;  // the body (an error page) is drained and ignored
     if (request.max_bytes && head.content_length && *head.content_length > request.max_bytes) {
-      sink_error = Error{Code::kTooLarge, request.url + " is larger than the limit"};
+      sink_error = too_large(request, *head.content_length);
       return false;
     }
     // A set-up that failed while the upstream prepared its answer is an error for the readers,
@@ -463,7 +471,7 @@ Result<blob::BlobInfo> ObjectFetcher::transfer(const Connection& connection,
       return false;
     }
     if (request.max_bytes && offset + chunk.size() > request.max_bytes) {
-      sink_error = Error{Code::kTooLarge, request.url + " is larger than the limit"};
+      sink_error = too_large(request, offset + chunk.size());
       return false;
     }
     if (spooled) {

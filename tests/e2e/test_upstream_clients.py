@@ -16,6 +16,7 @@ After each: the packages work, both repositories of the chain list the installed
 origin EXTERNAL, the upstream was asked for each tarball once, and every stored blob is intact.
 """
 
+import hashlib
 import json
 import os
 import re
@@ -24,13 +25,14 @@ import tempfile
 
 from arca_harness import ArcaServer, ArcaTestCase, main
 from fault_proxy import proxied
-from npm_util import (client_env, corrupt_blobs, create_pull_chain, node_require, NPM,
+from npm_util import (blob_hashes, client_env, corrupt_blobs, create_pull_chain, node_require, NPM,
                       npm_versions, NpmLogin, pnpm_install, require_npm, run, SkipsPerTest,
                       write_consumer, yarn1_install, yarn4_install)
 from verdaccio_upstream import VerdaccioUpstream, tarball_path
 
 DOMAIN = 'clients'
 CLIENTS = ('npmci', 'pnpm', 'yarnone', 'yarnfour')
+MAX_ASSET_KIB = 64  # the connection's max_asset_size; every package above is far smaller
 
 
 def packages(client):
@@ -52,14 +54,16 @@ class UpstreamClientsTest(SkipsPerTest, ArcaTestCase):
         cls.up, cls.proxy = proxied(cls, VerdaccioUpstream('clients-upstream'))
         cls.published = {(name, version): cls.up.publish(name, version, dependencies=deps)
                          for client in CLIENTS for name, version, deps in packages(client)}
-        cls.server = ArcaServer('clients', config='[external_connections]\n"public:npmjs" = "%s"\n'
-                                % cls.proxy.url)
+        cls.server = ArcaServer('clients', config=(
+            '[external_connections]\n"public:npmjs" = "%s"\n'
+            '[external_connection_settings."public:npmjs"]\nmax_asset_size = "%dKiB"\n')
+            % (cls.proxy.url, MAX_ASSET_KIB))
         cls.addClassCleanup(cls.server.close)
         cls.server.start()
         cls.ca = cls.server.client()
         cls.ca.create_domain(domain=DOMAIN)
         cls.logins = {}
-        for client in CLIENTS:
+        for client in CLIENTS + ('capped',):
             create_pull_chain(cls.ca, DOMAIN, client + '-store', client)
             cls.logins[client] = NpmLogin(cls.server, DOMAIN, client, cls.server.workdir)
 
@@ -151,6 +155,22 @@ class UpstreamClientsTest(SkipsPerTest, ArcaTestCase):
         yarn4_install(login, app, login.fresh_dir('cache-'), immutable=True)
         self.assertEqual(node_require(app, env, *names), installed('yarnfour'))
         self.assert_pulled_through('yarnfour')
+
+    def test_an_artifact_over_the_size_cap_fails_fast_and_is_not_stored(self):
+        big = self.up.publish('capped-big', '1.0.0',
+                              files={'blob.bin': os.urandom((MAX_ASSET_KIB + 16) * 1024)})
+        login = self.logins['capped']
+        app = write_consumer(login.fresh_dir('app-'), {'capped-big': '1.0.0'})
+        p = login.npm('install', '--no-package-lock', cwd=app, cache=login.fresh_dir('cache-'),
+                      check=False, timeout=60)
+        self.assertNotEqual(p.returncode, 0, p.stdout)
+        out = p.stdout + p.stderr
+        self.assertIn('413', out)
+        self.assertIn('%d-byte limit' % (MAX_ASSET_KIB * 1024), out)
+        # The packument was fine (metadata has its own bound); the tarball was not taken.
+        self.assertEqual(npm_versions(self.ca, DOMAIN, 'capped-store', 'capped-big'), {})
+        self.assertNotIn(hashlib.sha256(big.tarball).hexdigest(),
+                         blob_hashes(self.server.data_dir))
 
 
 if __name__ == '__main__':

@@ -20,6 +20,21 @@ TEST(Config, Durations) {
   EXPECT_FALSE(parse_duration(""));
 }
 
+TEST(Config, Sizes) {
+  EXPECT_EQ(parse_size("512").value(), 512u);
+  EXPECT_EQ(parse_size("512B").value(), 512u);
+  EXPECT_EQ(parse_size("100KiB").value(), 100u << 10);
+  EXPECT_EQ(parse_size("64MiB").value(), 64u << 20);
+  EXPECT_EQ(parse_size("5GiB").value(), uint64_t(5) << 30);
+  EXPECT_EQ(parse_size("2TiB").value(), uint64_t(2) << 40);
+  EXPECT_FALSE(parse_size(""));
+  EXPECT_FALSE(parse_size("GiB"));
+  EXPECT_FALSE(parse_size("0"));
+  EXPECT_FALSE(parse_size("5GB"));  // decimal units are not guessed at
+  EXPECT_FALSE(parse_size("1.5GiB"));
+  EXPECT_FALSE(parse_size("99999999999TiB"));  // overflows
+}
+
 TEST(Config, Listen) {
   std::string host;
   uint16_t port = 1;
@@ -40,11 +55,14 @@ listen = "127.0.0.1:9999"
 region = "eu-west-1"
 [cache]
 metadata_ttl = "30s"
+max_asset_size = "1GiB"
 [external_connections]
 "public:npmjs" = "http://127.0.0.1:4873/"
+"public:pypi" = "http://127.0.0.1:8081/"
 [external_connection_settings."public:npmjs"]
 offline = true
 timeout = "5s"
+max_asset_size = 1048576
 )";
   ::setenv("ARCA_DATA_DIR", "/tmp/arca-env-dir", 1);
   auto c = load(path.string());
@@ -57,7 +75,18 @@ timeout = "5s"
   EXPECT_EQ(c->external_connections.at("public:npmjs"), "http://127.0.0.1:4873/");
   EXPECT_TRUE(c->connection_settings.at("public:npmjs").offline);
   EXPECT_EQ(c->connection_settings.at("public:npmjs").timeout->count(), 5);
+  EXPECT_EQ(c->max_asset_size, uint64_t(1) << 30);
+  EXPECT_EQ(c->connection_settings.at("public:npmjs").max_asset_size, uint64_t(1) << 20);
   EXPECT_EQ(c->data_dir, "/tmp/arca-env-dir");
+  std::filesystem::remove(path);
+}
+
+TEST(Config, ABadSizeNamesItsKey) {
+  auto path = std::filesystem::temp_directory_path() / "arca-config-size.toml";
+  std::ofstream(path) << "[cache]\nmax_asset_size = \"lots\"\n";
+  auto c = load(path.string());
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message.find("max_asset_size"), std::string::npos) << c.error().message;
   std::filesystem::remove(path);
 }
 

@@ -250,6 +250,31 @@ TEST_F(ObjectFetcherTest, ACorruptBodyFailsTheReaderAndStoresNothing) {
   EXPECT_EQ(server_.requests("/bad.tgz"), 2);
 }
 
+TEST_F(ObjectFetcherTest, AnArtifactOverItsMaxBytesIsRefusedAndNothingIsStored) {
+  const std::string body(5000, 'z');
+  auto announced = serve("/long.tgz", body);  // Content-Length: refused at the head
+  announced.max_bytes = 4096;
+  auto t = fetch("long", announced);
+  ASSERT_TRUE(t);
+  auto started = (*t)->wait_started();
+  ASSERT_FALSE(started);
+  EXPECT_EQ(started.error().code, Code::kTooLarge);
+  EXPECT_NE(started.error().message.find("4096-byte limit"), std::string::npos)
+      << started.error().message;
+
+  server_.route("/streamed.tgz", testing::chunked({body.substr(0, 3000), body.substr(3000)}));
+  auto streamed = at("/streamed.tgz");  // no length: refused once the bytes pass the limit
+  streamed.max_bytes = 4096;
+  auto s = fetch("streamed", streamed);
+  ASSERT_TRUE(s);
+  auto finished = (*s)->wait_finished();
+  ASSERT_FALSE(finished);
+  EXPECT_EQ(finished.error().code, Code::kTooLarge);
+  auto listed = blobs_->list();
+  ASSERT_TRUE(listed);
+  EXPECT_TRUE(listed->empty());
+}
+
 TEST_F(ObjectFetcherTest, AnUpstream404IsNotFound) {
   server_.route("/missing.tgz", testing::respond(404, "no"));
   auto r = at("/missing.tgz");
