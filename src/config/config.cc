@@ -22,14 +22,16 @@ Status apply_duration(const toml::node* node, const char* key, std::chrono::seco
 // A size: a whole number of bytes or a string parse_size() reads; `out` is untouched when absent.
 Status apply_size(const toml::node* node, const char* key, uint64_t& out) {
   if (!node) return {};
-  if (auto i = node->value<int64_t>(); i && *i > 0) {
+  const std::string where = std::string("config: ") + key;
+  if (auto i = node->value_exact<int64_t>()) {  // not a boolean or a float read as a number
+    if (*i <= 0) return invalid_argument(where + " must be a positive number of bytes");
     out = uint64_t(*i);
     return {};
   }
-  auto s = node->value<std::string>();
-  if (!s) return invalid_argument(std::string("config: ") + key + " must be a size like \"5GiB\"");
+  auto s = node->value_exact<std::string>();
+  if (!s) return invalid_argument(where + " must be a number of bytes or a size like \"5GiB\"");
   auto size = parse_size(*s);
-  if (!size) return invalid_argument(std::string("config: ") + key + ": " + size.error().message);
+  if (!size) return invalid_argument(where + ": " + size.error().message);
   out = *size;
   return {};
 }
@@ -113,22 +115,28 @@ Result<std::chrono::seconds> parse_duration(std::string_view text) {
 Result<uint64_t> parse_size(std::string_view text) {
   static constexpr std::pair<std::string_view, int> kUnits[] = {
       {"KiB", 10}, {"MiB", 20}, {"GiB", 30}, {"TiB", 40}, {"B", 0}};
+  const std::string quoted = "\"" + std::string(text.substr(0, 40)) + "\"";
+  std::string_view digits = text;
   int shift = 0;
   for (const auto& [suffix, bits] : kUnits) {
-    if (text.ends_with(suffix)) {
+    if (digits.ends_with(suffix)) {
       shift = bits;
-      text.remove_suffix(suffix.size());
+      digits.remove_suffix(suffix.size());
       break;
     }
   }
-  if (text.empty() || text.size() > 12)
-    return invalid_argument("bad size (a number of bytes, KiB, MiB, GiB or TiB)");
+  if (digits.empty())
+    return invalid_argument("bad size " + quoted + " (a number of bytes, KiB, MiB, GiB or TiB)");
+  const uint64_t max = ~uint64_t(0) >> shift;
   uint64_t n = 0;
-  for (char ch : text) {
-    if (ch < '0' || ch > '9') return invalid_argument("bad size: " + std::string(text));
-    n = n * 10 + uint64_t(ch - '0');
+  for (char ch : digits) {
+    if (ch < '0' || ch > '9')
+      return invalid_argument("bad size " + quoted + " (a number of bytes, KiB, MiB, GiB or TiB)");
+    uint64_t d = uint64_t(ch - '0');
+    if (n > (max - d) / 10) return invalid_argument("size " + quoted + " is out of range");
+    n = n * 10 + d;
   }
-  if (n == 0 || n > (~uint64_t(0) >> shift)) return invalid_argument("size out of range");
+  if (n == 0) return invalid_argument("size " + quoted + " is zero");
   return n << shift;
 }
 

@@ -288,9 +288,10 @@ bool ObjectFetcher::join(Parties& p, const std::string& party, CommitHook& on_co
                          FinishedHook& on_finished) {
   if (p.names.contains(party)) return true;
   if (p.sealed) return false;
-  p.names.insert(party);
+  // The name last: a party is a member only once its hooks are in (an allocation may throw).
   p.pending.push_back(std::move(on_commit));
   if (on_finished) p.finished.push_back(std::move(on_finished));
+  p.names.insert(party);
   return true;
 }
 
@@ -310,14 +311,15 @@ Result<std::shared_ptr<Transfer>> ObjectFetcher::start(const Connection& connect
   }
   auto parties = std::make_shared<Parties>();
   join(*parties, party, on_commit, on_finished);
-  running_[key] = Running{t, parties};
-  queue_.push_back(Job{&connection, key, std::move(request), std::move(parties), t});
+  queue_.push_back(Job{&connection, key, std::move(request), parties, t});
+  running_[key] = Running{t, std::move(parties)};
   metrics_.connection_lookup(connection.name, CacheResult::kMiss);
   work_.notify_one();
   return t;
 }
 
 Status ObjectFetcher::commit_all(Parties& p, const blob::BlobInfo& info) {
+  bool first = true;
   for (;;) {
     std::vector<CommitHook> batch;
     {
@@ -328,7 +330,22 @@ Status ObjectFetcher::commit_all(Parties& p, const blob::BlobInfo& info) {
       }
       batch.swap(p.pending);
     }
-    for (const CommitHook& hook : batch) ARCA_TRY(hook(info));
+    for (const CommitHook& hook : batch) {
+      // The first party's hook decides the transfer. A joining party's failure (its repository
+      // deleted meanwhile, say) must not fail the others' downloads: its readers still get the
+      // verified bytes, and its next request retains the version from where it is stored.
+      if (first) {
+        first = false;
+        ARCA_TRY(hook(info));
+        continue;
+      }
+      try {
+        if (auto st = hook(info); !st)
+          spdlog::warn("upstream: a joining request's retention failed: {}", st.error().message);
+      } catch (const std::exception& e) {
+        spdlog::warn("upstream: a joining request's retention failed: {}", e.what());
+      }
+    }
   }
 }
 

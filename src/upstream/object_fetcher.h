@@ -7,14 +7,15 @@
 //  - Single flight: concurrent fetch() calls with one key share one Transfer and one upstream
 //    GET, whichever party (the pull-through cache: calling repository) each is for: a caller of
 //    another party joins by adding its hooks, and every party's commit hook has run before any
-//    reader gets the last byte. The transfer runs on a worker thread of its own and completes
-//    even when every reader went away. Workers are reused: a finished worker waits kIdleSeconds for
-//    the next transfer before it exits (a new thread and its first OpenSSL and allocator set-up
-//    cost a miss ~0.3 ms), and a new one is started only when none is idle, so a long transfer
-//    never delays another. A completed transfer stays joinable for kRecentSeconds, so a request
-//    that looked for the stored version just before the commit hook recorded it is still fed from
-//    it instead of fetching again (by the parties whose hooks ran: another one gets a transfer of
-//    its own, as does a party that comes once the hooks have run).
+//    reader gets the last byte. The first party's hook failing fails the transfer; a joining
+//    party's is logged, and the transfer goes on for everyone. The transfer runs on a worker thread
+//    of its own and completes even when every reader went away. Workers are reused: a finished
+//    worker waits kIdleSeconds for the next transfer before it exits (a new thread and its first
+//    OpenSSL and allocator set-up cost a miss ~0.3 ms), and a new one is started only when none is
+//    idle, so a long transfer never delays another. A completed transfer stays joinable for
+//    kRecentSeconds, so a request that looked for the stored version just before the commit hook
+//    recorded it is still fed from it instead of fetching again (by the parties whose hooks ran:
+//    another one gets a transfer of its own, as does a party that comes once the hooks have run).
 //  - Bytes go to the blob store as they arrive (memory does not grow with the size), and readers
 //    read the file being written as it grows (BlobWriter::share_file), blocking or called back
 //    (an I/O thread sends it with sendfile without holding a thread). A store whose writer keeps

@@ -33,6 +33,23 @@ TEST(Config, Sizes) {
   EXPECT_FALSE(parse_size("5GB"));  // decimal units are not guessed at
   EXPECT_FALSE(parse_size("1.5GiB"));
   EXPECT_FALSE(parse_size("99999999999TiB"));  // overflows
+  EXPECT_EQ(parse_size("2000000000000").value(), 2'000'000'000'000u);
+  EXPECT_EQ(parse_size("18446744073709551615").value(), ~uint64_t(0));
+  EXPECT_FALSE(parse_size("18446744073709551616"));
+  auto bad = parse_size("5KB");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("\"5KB\""), std::string::npos) << bad.error().message;
+}
+
+TEST(Config, SizesInTheFileAreWholePositiveNumbersOrSizeStrings) {
+  auto path = std::filesystem::temp_directory_path() / "arca-config-sizes.toml";
+  for (const char* value : {"0", "-5", "true", "1e9", "1.5", "\"lots\""}) {
+    std::ofstream(path) << "[cache]\nmax_asset_size = " << value << "\n";
+    auto c = load(path.string());
+    ASSERT_FALSE(c) << value;
+    EXPECT_NE(c.error().message.find("max_asset_size"), std::string::npos) << value;
+  }
+  std::filesystem::remove(path);
 }
 
 TEST(Config, Listen) {
@@ -77,16 +94,9 @@ max_asset_size = 1048576
   EXPECT_EQ(c->connection_settings.at("public:npmjs").timeout->count(), 5);
   EXPECT_EQ(c->max_asset_size, uint64_t(1) << 30);
   EXPECT_EQ(c->connection_settings.at("public:npmjs").max_asset_size, uint64_t(1) << 20);
+  EXPECT_EQ(c->external_connections.at("public:pypi"), "http://127.0.0.1:8081/");
+  EXPECT_FALSE(c->connection_settings.count("public:pypi"));  // the [cache] defaults apply
   EXPECT_EQ(c->data_dir, "/tmp/arca-env-dir");
-  std::filesystem::remove(path);
-}
-
-TEST(Config, ABadSizeNamesItsKey) {
-  auto path = std::filesystem::temp_directory_path() / "arca-config-size.toml";
-  std::ofstream(path) << "[cache]\nmax_asset_size = \"lots\"\n";
-  auto c = load(path.string());
-  ASSERT_FALSE(c);
-  EXPECT_NE(c.error().message.find("max_asset_size"), std::string::npos) << c.error().message;
   std::filesystem::remove(path);
 }
 

@@ -98,6 +98,9 @@ class ObjectFetcherTest : public ::testing::Test {
                                           int* commits = nullptr, FinishedHook finished = {}) {
     return fetch_for("party", key, std::move(r), commits, std::move(finished));
   }
+  Result<std::shared_ptr<Transfer>> held_by_app(const std::string& key, const ObjectRequest& r,
+                                                std::shared_future<void> release,
+                                                Status outcome = {});
   Result<std::shared_ptr<Transfer>> fetch_for(const std::string& party, const std::string& key,
                                               ObjectRequest r, int* commits = nullptr,
                                               FinishedHook finished = {}) {
@@ -343,33 +346,84 @@ TEST_F(ObjectFetcherTest, TheLastByteWaitsForTheCommitHook) {
   EXPECT_TRUE(p.complete);
 }
 
+// Starts a transfer of `key` for party "app" whose commit hook waits until `release` is set and
+// then returns `outcome`; returns once that hook is running (the blob is committed by then).
+Result<std::shared_ptr<Transfer>> ObjectFetcherTest::held_by_app(const std::string& key,
+                                                                 const ObjectRequest& r,
+                                                                 std::shared_future<void> release,
+                                                                 Status outcome) {
+  auto entered = std::make_shared<std::promise<void>>();
+  auto in_hook = entered->get_future();
+  auto t = fetcher_->fetch(connection_, key, "app", r, [=](const blob::BlobInfo&) {
+    entered->set_value();
+    release.wait();
+    return outcome;
+  });
+  if (t) in_hook.wait();
+  return t;
+}
+
 TEST_F(ObjectFetcherTest, AnotherPartyJoinsARunningTransferWithItsOwnHooks) {
   const std::string body = "shared bytes";
   auto r = serve("/shared.tgz", body);
   std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
-  std::promise<void> entered;
-  auto in_hook = entered.get_future();
-  auto first = fetcher_->fetch(connection_, "obj", "app", r, [&](const blob::BlobInfo&) {
-    entered.set_value();
-    released.wait();
-    return Status{};
-  });
+  auto first = held_by_app("obj", r, release.get_future().share());
   ASSERT_TRUE(first);
-  in_hook.wait();  // the blob is committed; the first party's hook runs
-  int team_commits = 0;
-  std::atomic<bool> team_finished{false};
-  auto second = fetch_for("team", "obj", r, &team_commits, [&] { team_finished = true; });
+  std::shared_ptr<Transfer> seen = *first;
+  std::atomic<int> team_commits{0};
+  std::atomic<bool> complete_in_hook{true}, team_finished{false};
+  auto second = fetcher_->fetch(
+      connection_, "obj", "team", r,
+      [&](const blob::BlobInfo&) {
+        ++team_commits;
+        complete_in_hook = seen->progress().complete;
+        return Status{};
+      },
+      [&] { team_finished = true; });
   ASSERT_TRUE(second);
   EXPECT_EQ(first->get(), second->get());
   release.set_value();
   auto got = read_all(**second);
   ASSERT_TRUE(got) << got.error().message;
   EXPECT_EQ(*got, body);
-  EXPECT_EQ(team_commits, 1);  // before the last byte
+  EXPECT_EQ(team_commits, 1);
+  EXPECT_FALSE(complete_in_hook);  // its hook ran before the last byte was released
   EXPECT_EQ(server_.requests("/shared.tgz"), 1);
   fetcher_.reset();  // joins the worker: the finished hooks have run
   EXPECT_TRUE(team_finished);
+}
+
+TEST_F(ObjectFetcherTest, AJoiningPartysFailedHookDoesNotFailTheOthers) {
+  auto r = serve("/joined.tgz", "joined bytes");
+  std::promise<void> release;
+  auto first = held_by_app("obj", r, release.get_future().share());
+  ASSERT_TRUE(first);
+  auto second = fetcher_->fetch(connection_, "obj", "team", r, [](const blob::BlobInfo&) {
+    return Status(not_found("repository", "team", "team was deleted"));
+  });
+  ASSERT_TRUE(second);
+  release.set_value();
+  for (auto* t : {&*first, &*second}) {
+    auto got = read_all(**t);
+    ASSERT_TRUE(got) << got.error().message;
+    EXPECT_EQ(*got, "joined bytes");
+  }
+}
+
+TEST_F(ObjectFetcherTest, TheFirstPartysFailedHookFailsEveryReader) {
+  auto r = serve("/refused.tgz", "refused bytes");
+  std::promise<void> release;
+  auto first = held_by_app("obj", r, release.get_future().share(),
+                           Status(internal_error("the store refused the version")));
+  ASSERT_TRUE(first);
+  int team_commits = 0;
+  auto second = fetch_for("team", "obj", r, &team_commits);
+  ASSERT_TRUE(second);
+  release.set_value();
+  EXPECT_FALSE(read_all(**first));
+  EXPECT_FALSE(read_all(**second));
+  fetcher_.reset();
+  EXPECT_EQ(team_commits, 0);
 }
 
 TEST_F(ObjectFetcherTest, APartyAfterTheHooksRanGetsATransferOfItsOwn) {
