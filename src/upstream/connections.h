@@ -10,6 +10,7 @@
 
 #include "config/config.h"
 #include "upstream/http_client.h"
+#include "upstream/upstream_health.h"
 
 namespace arca::upstream {
 
@@ -23,6 +24,8 @@ struct Connection {
   // documents have their own bound (DocumentCache).
   uint64_t max_asset_bytes = uint64_t(5) << 30;
   std::unique_ptr<HttpClient> client;
+  // Shared by everything that asks this upstream (metadata and artifacts).
+  std::unique_ptr<UpstreamHealth> health = std::make_unique<UpstreamHealth>();
 
   // `path` (no leading '/') resolved against the base URL.
   std::string url(std::string_view path) const { return base_url + std::string(path); }

@@ -103,6 +103,11 @@ Result<DocumentLookup> DocumentCache::lookup(const Connection& connection, const
     }
     auto& slot = flights_[id];
     if (!slot) {
+      if (!connection.health->may_ask(now)) {  // down: no request that would only time out
+        flights_.erase(id);
+        return stale_or(connection, key, cached,
+                        unavailable(connection.health->refusal(connection.name)));
+      }
       slot = std::make_shared<Flight>();
       leader = true;
     }
@@ -127,8 +132,7 @@ Result<DocumentLookup> DocumentCache::lookup(const Connection& connection, const
     flights_.erase(id);
     if (failed) {
       if (failing_until_.size() > 10'000) failing_until_.clear();  // bounded during long outages
-      double backoff = std::min(failure_backoff_, double(connection.metadata_ttl.count()));
-      failing_until_[id] = now_epoch() + backoff;
+      failing_until_[id] = now_epoch() + backoff(connection);
     }
   }
   {
@@ -154,9 +158,11 @@ Result<DocumentLookup> DocumentCache::fetch(const Connection& connection, const 
     metrics_.upstream_answer(connection.name, 0, 0, 0);
     metrics_.upstream_error(connection.name, error_kind(got.error()));
     upstream_failed = got.error().code == Code::kUnavailable;  // not a document over the cap
+    report(connection, upstream_failed);
     return stale_or(connection, key, cached, got.error());
   }
   const ResponseHead& head = got->result.head;
+  report(connection, head.status >= 500);
   metrics_.upstream_answer(connection.name, head.status,
                            double(got->result.time_to_first_byte.count()) / 1e6,
                            got->result.body_bytes);
@@ -197,6 +203,17 @@ Result<DocumentLookup> DocumentCache::fetch(const Connection& connection, const 
   ARCA_TRY(store_.put_upstream_document(fresh));
   metrics_.connection_lookup(connection.name, CacheResult::kMiss);
   return DocumentLookup{share(std::move(fresh.body)), CacheResult::kMiss, now};
+}
+
+void DocumentCache::report(const Connection& connection, bool failed) {
+  if (failed)
+    connection.health->failed(now_epoch(), backoff(connection));
+  else
+    connection.health->answered();
+}
+
+double DocumentCache::backoff(const Connection& connection) const {
+  return std::min(failure_backoff_, double(connection.metadata_ttl.count()));
 }
 
 Result<DocumentLookup> DocumentCache::stale_or(const Connection& connection, const std::string& key,

@@ -11,6 +11,8 @@
 #include <cstring>
 #include <thread>
 
+#include "util/clock.h"
+
 namespace arca::upstream {
 
 namespace {
@@ -300,6 +302,8 @@ Result<std::shared_ptr<Transfer>> ObjectFetcher::start(const Connection& connect
                                                        const std::string& party,
                                                        ObjectRequest request, CommitHook on_commit,
                                                        FinishedHook on_finished) {
+  if (!connection.health->may_ask(now_epoch()))  // no request that would only time out
+    return unavailable(connection.health->refusal(connection.name));
   auto t = std::make_shared<Transfer>();
   if (queue_.size() >= waiting_ && threads_ < max_workers_) {  // every idle worker is spoken for
     try {
@@ -509,14 +513,27 @@ Result<blob::BlobInfo> ObjectFetcher::transfer(const Connection& connection,
   sink.on_waiting = [&] { make_readable(); };
   FetchRequest get{request.url, request.headers};
   auto got = connection.client->get(get, sink);
+  UpstreamHealth& health = *connection.health;
+  const double backoff = UpstreamHealth::backoff(connection.metadata_ttl);
   if (!got) {
     Error e = sink_error.value_or(got.error());
     metrics_.upstream_answer(connection.name, 0, 0, offset);
     metrics_.upstream_error(connection.name, error_kind(e));
+    if (!sink_error) {
+      health.failed(now_epoch(), backoff);  // no answer, a timeout or a cut body
+    } else if (status != 0) {
+      health.answered();  // it answered; this side refused the body (too large, shutting down)
+    }
     return e;
   }
   metrics_.upstream_answer(connection.name, status, double(got->time_to_first_byte.count()) / 1e6,
                            got->body_bytes);
+  const bool cut = got->head.content_length && *got->head.content_length != offset;
+  if (status >= 500 || (status == 200 && cut)) {
+    health.failed(now_epoch(), backoff);
+  } else {
+    health.answered();
+  }
   if (status == 404 || status == 410)
     return not_found("asset", request.url, request.url + " was not found upstream");
   if (status != 200) {
@@ -524,7 +541,7 @@ Result<blob::BlobInfo> ObjectFetcher::transfer(const Connection& connection,
     return unavailable("upstream " + connection.name + " answered HTTP " + std::to_string(status) +
                        " for " + request.url);
   }
-  if (got->head.content_length && *got->head.content_length != offset) {
+  if (cut) {
     metrics_.upstream_error(connection.name, "reset");
     return unavailable("upstream " + connection.name + " sent " + std::to_string(offset) + " of " +
                        std::to_string(*got->head.content_length) + " bytes of " + request.url);

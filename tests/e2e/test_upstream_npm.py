@@ -80,6 +80,35 @@ class UpstreamNpmTest(SkipsPerTest, ArcaTestCase):
         self.assertEqual(corrupt_blobs(self.server.data_dir), [])
 
     # ------------------------------------------------------------------ tests
+    def test_a_hanging_upstream_costs_one_timeout_not_one_per_package(self):
+        names = ['up-hang%d' % i for i in range(6)]
+        for name in names:
+            self.up.publish(name, '1.0.0')
+            self.assertEqual(self.get(self.app_http, name).status, 200)
+        time.sleep(TTL + 0.5)  # past the TTL: every lookup would ask the upstream again
+        hang = self.proxy.delay(10)  # every request waits past Arca's 2 s timeout
+        try:
+            with concurrent.futures.ThreadPoolExecutor(max_workers=5) as pool:
+                first = list(pool.map(lambda n: self.get(self.app_http, n), names[:5]))
+            for a in first:  # each timed out upstream: the cached document, STALE
+                self.assertEqual((a.status, a.header('X-Arca-Cache')), (200, 'STALE'))
+            # The connection is down now: nothing else is asked for until its backoff ends.
+            self.proxy.clear_log()
+            start = time.monotonic()
+            stale = self.get(self.app_http, names[5])
+            never = self.get(self.app_http, 'up-hang-never-fetched')
+            self.assertLess(time.monotonic() - start, 1.5)
+            self.assertEqual((stale.status, stale.header('X-Arca-Cache')), (200, 'STALE'))
+            self.assertEqual(never.status, 404)
+            self.assertIn(b'not answering', never.body)
+            self.assertEqual(self.proxy.requests, [])
+        finally:
+            self.proxy.remove(hang)
+        self.up.publish('up-hang-after', '1.0.0')
+        time.sleep(TTL + 0.5)  # the backoff (at most the TTL) is over: the next request asks
+        after = self.get(self.app_http, 'up-hang-after')
+        self.assertEqual((after.status, after.header('X-Arca-Cache')), (200, 'MISS'))
+
     def test_install_pulls_dependencies_through_the_chain(self):
         d, _ = self.install(self.app, {'@pub/scoped': '2.0.0'})
         out = node_require(d, self.app.env, 'up-leaf', 'up-mid', '@pub/scoped')

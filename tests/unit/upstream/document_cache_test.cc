@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <thread>
 
 #include "events/metrics.h"
 #include "store/sqlite/sqlite_metadata_store.h"
@@ -100,6 +101,45 @@ TEST_F(DocumentCacheTest, AFailingUpstreamIsNotAskedAgainForAnExpiredNegativeEnt
     EXPECT_EQ(again.error().code, Code::kNotFound);
   }
   EXPECT_EQ(server_.requests("/ghost"), 2);  // one failure, then the back-off
+}
+
+TEST_F(DocumentCacheTest, AConnectionFailingInARowIsNotAskedUntilItsBackoffEnds) {
+  cache_ = std::make_unique<DocumentCache>(*store_, metrics_, uint64_t(1) << 20, 1.5);
+  connection_.metadata_ttl = 2s;  // backoff: min(1.5 s, TTL)
+  server_.route("/ok", testing::times(1, testing::respond(200, "{}"), testing::respond(503, "x")));
+  for (const char* path : {"/a", "/b", "/c"}) server_.route(path, testing::respond(503, "down"));
+  server_.route("/d", testing::respond(200, "{\"name\":\"d\"}"));
+  auto started = std::chrono::steady_clock::now();
+  auto at = [&](double seconds) {
+    std::this_thread::sleep_until(started + std::chrono::duration<double>(seconds));
+  };
+  ASSERT_TRUE(get("ok"));
+  at(1.0);
+  for (const char* name : {"a", "b", "c"}) {
+    auto failed = get(name);
+    ASSERT_FALSE(failed);
+    EXPECT_EQ(failed.error().code, Code::kUnavailable);
+  }
+  // Down: nothing is asked for; the uncached fails at once, saying why.
+  auto refused = get("d");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Code::kUnavailable);
+  EXPECT_NE(refused.error().message.find("not answering"), std::string::npos)
+      << refused.error().message;
+  EXPECT_EQ(server_.requests("/d"), 0);
+  at(2.2);  // "ok" has expired; the connection is still down: the cached document, STALE
+  auto stale = get("ok");
+  ASSERT_TRUE(stale) << stale.error().message;
+  EXPECT_EQ(stale->result, CacheResult::kStale);
+  EXPECT_EQ(server_.requests("/ok"), 1);
+  at(2.7);  // the backoff is over: the next lookup asks, and its answer closes the circuit
+  auto probe = get("d");
+  ASSERT_TRUE(probe) << probe.error().message;
+  EXPECT_EQ(probe->result, CacheResult::kMiss);
+  auto after = get("e");  // asked (404): no longer refused
+  ASSERT_FALSE(after);
+  EXPECT_EQ(after.error().code, Code::kNotFound);
+  EXPECT_EQ(server_.requests("/e"), 1);
 }
 
 }  // namespace

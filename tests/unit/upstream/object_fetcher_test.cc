@@ -278,6 +278,23 @@ TEST_F(ObjectFetcherTest, AnArtifactOverItsMaxBytesIsRefusedAndNothingIsStored) 
   EXPECT_TRUE(listed->empty());
 }
 
+TEST_F(ObjectFetcherTest, AConnectionFailingInARowIsNotAskedForMore) {
+  for (int i = 0; i < UpstreamHealth::kTripAfter; ++i) {
+    std::string path = "/down" + std::to_string(i) + ".tgz";
+    server_.route(path, testing::respond(503, "down"));
+    auto t = fetch(path, at(path));
+    ASSERT_TRUE(t);
+    EXPECT_FALSE((*t)->wait_finished());
+  }
+  serve("/next.tgz", "next");
+  auto refused = fetch("next", at("/next.tgz"));  // fails at once, without a request
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Code::kUnavailable);
+  EXPECT_NE(refused.error().message.find("not answering"), std::string::npos)
+      << refused.error().message;
+  EXPECT_EQ(server_.requests("/next.tgz"), 0);
+}
+
 TEST_F(ObjectFetcherTest, AnUpstream404IsNotFound) {
   server_.route("/missing.tgz", testing::respond(404, "no"));
   auto r = at("/missing.tgz");
