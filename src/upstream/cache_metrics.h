@@ -2,15 +2,15 @@
 // The pull-through cache's metrics, as an operator graphs them (Prometheus names below). Labels
 // are bounded: repository ("domain/repository") and connection names, fixed result/class sets.
 //
-//   arca_cache_requests_total{repository,result}          package requests by
-//   HIT/MISS/STALE/NEGATIVE arca_cache_served_bytes_total{repository}            artifact bytes
-//   served from storage arca_upstream_cache_total{connection,result}         metadata/object
-//   lookups per connection arca_upstream_requests_total{connection,class}       upstream answers:
-//   2xx 304 4xx 5xx error arca_upstream_errors_total{connection,kind}          timeout connect
-//   reset status integrity
-//                                                        too_large offline other
-//   arca_upstream_fetched_bytes_total{connection}        bytes received from upstream
-//   arca_upstream_first_byte_seconds{connection}         time to first byte (histogram)
+// - arca_cache_requests_total{repository,result}: package requests by HIT/MISS/STALE/NEGATIVE
+// - arca_cache_served_bytes_total{repository}: artifact bytes served from storage
+// - arca_upstream_cache_total{connection,result}: metadata/object lookups per connection
+// - arca_upstream_requests_total{connection,class}: upstream answers, 2xx 304 4xx 5xx error
+// - arca_upstream_errors_total{connection,kind}: timeout connect reset status integrity
+//   too_large offline other, and circuit_open (not sent: the connection is down, see
+//   upstream_health.h)
+// - arca_upstream_fetched_bytes_total{connection}: bytes received from upstream
+// - arca_upstream_first_byte_seconds{connection}: time to first byte (histogram)
 //
 // Thread safety: all methods may be called concurrently; hot-path lookups take a shared lock.
 #include <memory>

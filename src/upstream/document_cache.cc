@@ -105,6 +105,7 @@ Result<DocumentLookup> DocumentCache::lookup(const Connection& connection, const
     if (!slot) {
       if (!connection.health->may_ask(now)) {  // down: no request that would only time out
         flights_.erase(id);
+        metrics_.upstream_error(connection.name, kKindCircuitOpen);
         return stale_or(connection, key, cached,
                         unavailable(connection.health->refusal(connection.name)));
       }

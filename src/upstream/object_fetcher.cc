@@ -302,8 +302,10 @@ Result<std::shared_ptr<Transfer>> ObjectFetcher::start(const Connection& connect
                                                        const std::string& party,
                                                        ObjectRequest request, CommitHook on_commit,
                                                        FinishedHook on_finished) {
-  if (!connection.health->may_ask(now_epoch()))  // no request that would only time out
+  if (!connection.health->may_ask(now_epoch())) {  // no request that would only time out
+    metrics_.upstream_error(connection.name, kKindCircuitOpen);
     return unavailable(connection.health->refusal(connection.name));
+  }
   auto t = std::make_shared<Transfer>();
   if (queue_.size() >= waiting_ && threads_ < max_workers_) {  // every idle worker is spoken for
     try {

@@ -19,6 +19,9 @@
 
 namespace arca::upstream {
 
+// The arca_upstream_errors_total kind of a request not sent because the connection is down.
+inline constexpr char kKindCircuitOpen[] = "circuit_open";
+
 class UpstreamHealth {
  public:
   static constexpr int kTripAfter = 3;

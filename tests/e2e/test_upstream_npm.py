@@ -102,6 +102,9 @@ class UpstreamNpmTest(SkipsPerTest, ArcaTestCase):
             self.assertEqual(never.status, 404)
             self.assertIn(b'not answering', never.body)
             self.assertEqual(self.proxy.requests, [])
+            metrics = self.server.http('GET', '/metrics').body.decode()
+            self.assertRegex(metrics, r'arca_upstream_errors_total\{connection="public:npmjs",'
+                                      r'kind="circuit_open"\} [1-9]')
         finally:
             self.proxy.remove(hang)
         self.up.publish('up-hang-after', '1.0.0')
