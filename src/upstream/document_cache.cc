@@ -163,7 +163,7 @@ Result<DocumentLookup> DocumentCache::fetch(const Connection& connection, const 
     return stale_or(connection, key, cached, got.error());
   }
   const ResponseHead& head = got->result.head;
-  report(connection, head.status >= 500);
+  report(connection, false);  // an answer, whatever its status: the upstream is responsive
   metrics_.upstream_answer(connection.name, head.status,
                            double(got->result.time_to_first_byte.count()) / 1e6,
                            got->result.body_bytes);

@@ -13,10 +13,10 @@
 //    (stale-if-error), else kUnavailable naming the cause.
 //  - after a failed upstream request the entry is served STALE without asking again for
 //    `failure_backoff` (a slow or dead upstream costs one timeout, not one per request);
-//  - after UpstreamHealth::kTripAfter failures in a row on a connection, no document of it is
-//    asked for during that backoff (one probe at its end): cached ones are served STALE, others
-//    fail at once (kUnavailable), so a build through a hanging upstream waits one timeout, not
-//    one per package (upstream/upstream_health.h);
+//  - after UpstreamHealth::kTripAfter requests in a row to a connection got no answer, nothing is
+//    asked for during that backoff (one probe at its end): cached documents are served STALE,
+//    others fail at once (kUnavailable), so a build through a hanging upstream waits one timeout,
+//    not one per package (upstream/upstream_health.h);
 //  - single-flight: concurrent lookups of one (connection, key) that need the upstream share one
 //    request; the followers get the leader's result.
 // Documents are bounded (max_document_bytes; larger → kUnavailable, nothing stored).
@@ -71,7 +71,7 @@ class DocumentCache {
                                FetchRequest request,
                                const std::optional<store::UpstreamDocument>& cached,
                                bool& upstream_failed);
-  // The connection's health learns whether the upstream answered (failed: it did not, or 5xx).
+  // The connection's health learns whether the upstream answered (failed: no answer came).
   void report(const Connection& connection, bool failed);
   double backoff(const Connection& connection) const;  // failure_backoff, at most the TTL
   Result<DocumentLookup> stale_or(const Connection& connection, const std::string& key,

@@ -531,7 +531,7 @@ Result<blob::BlobInfo> ObjectFetcher::transfer(const Connection& connection,
   metrics_.upstream_answer(connection.name, status, double(got->time_to_first_byte.count()) / 1e6,
                            got->body_bytes);
   const bool cut = got->head.content_length && *got->head.content_length != offset;
-  if (status >= 500 || (status == 200 && cut)) {
+  if (status == 200 && cut) {  // an HTTP error status is an answer; a cut body is not
     health.failed(now_epoch(), backoff);
   } else {
     health.answered();

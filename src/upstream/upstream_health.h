@@ -3,12 +3,14 @@
 // down or hanging costs a build one timeout, not one per package (reference §5.4, outages).
 //
 // Contract:
-//  - After kTripAfter failures in a row (no answer, a timeout, a cut body, a 5xx) the connection
-//    is down for `backoff` seconds: may_ask() refuses, and the caller answers from its cache
-//    (STALE) or fails fast instead of sending a request that would wait for the same timeout.
+//  - After kTripAfter failures in a row to get an answer (no connection, no answer within the
+//    timeout, a body cut short) the connection is down for `backoff` seconds: may_ask() refuses,
+//    and the caller answers from its cache (STALE) or fails fast instead of sending a request
+//    that would wait for the same timeout. An HTTP error status is an answer: it comes at once,
+//    and one broken package must not take a healthy upstream's other packages down with it.
 //  - When the backoff is over, one caller may ask again (the probe); the others keep being
 //    refused for another backoff or until the probe reports. A failed probe starts a new backoff;
-//    any answer (whatever its status below 500) closes the circuit.
+//    any answer closes the circuit.
 //  - A caller that asked reports exactly one of answered() / failed(); one that reports neither
 //    (it could not tell) only delays the next probe by a backoff.
 // Thread safety: everything may be called concurrently.

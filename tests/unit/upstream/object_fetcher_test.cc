@@ -278,10 +278,20 @@ TEST_F(ObjectFetcherTest, AnArtifactOverItsMaxBytesIsRefusedAndNothingIsStored) 
   EXPECT_TRUE(listed->empty());
 }
 
+TEST_F(ObjectFetcherTest, ErrorStatusesAreAnswersAndKeepTheConnectionUp) {
+  for (int i = 0; i <= UpstreamHealth::kTripAfter; ++i) {
+    std::string path = "/broken" + std::to_string(i) + ".tgz";
+    server_.route(path, testing::respond(503, "broken"));
+    auto t = fetch(path, at(path));
+    ASSERT_TRUE(t) << t.error().message;  // asked every time
+    EXPECT_FALSE((*t)->wait_finished());
+  }
+}
+
 TEST_F(ObjectFetcherTest, AConnectionFailingInARowIsNotAskedForMore) {
   for (int i = 0; i < UpstreamHealth::kTripAfter; ++i) {
     std::string path = "/down" + std::to_string(i) + ".tgz";
-    server_.route(path, testing::respond(503, "down"));
+    server_.route(path, testing::hang_up());  // no answer
     auto t = fetch(path, at(path));
     ASSERT_TRUE(t);
     EXPECT_FALSE((*t)->wait_finished());
