@@ -112,6 +112,15 @@ class UpstreamNpmTest(SkipsPerTest, ArcaTestCase):
         after = self.get(self.app_http, 'up-hang-after')
         self.assertEqual((after.status, after.header('X-Arca-Cache')), (200, 'MISS'))
 
+    def test_dist_tag_ls_of_an_upstream_package(self):
+        # The tags the packument shows, merged along the chain: here only the upstream has them.
+        self.up.publish('up-tagged', '1.0.0')
+        self.up.publish('up-tagged', '2.0.0-beta.1', dist_tags=['next'])
+        p = self.team.npm('dist-tag', 'ls', 'up-tagged')
+        self.assertEqual(sorted(p.stdout.split('\n')[:-1]),
+                         ['latest: 1.0.0', 'next: 2.0.0-beta.1'], p.stdout)
+        self.assertEqual(self.versions('team', 'up-tagged'), {})  # listing retains nothing
+
     def test_install_pulls_dependencies_through_the_chain(self):
         d, _ = self.install(self.app, {'@pub/scoped': '2.0.0'})
         out = node_require(d, self.app.env, 'up-leaf', 'up-mid', '@pub/scoped')

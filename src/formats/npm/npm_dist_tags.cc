@@ -39,6 +39,19 @@ Status validate_tag(const std::string& tag) {
 
 }  // namespace
 
+http::Response NpmFormat::dist_tags_answer(const RequestContext& ctx, const NpmName& name,
+                                           const store::PackageKey& key) {
+  auto m = merged(ctx, name, key);
+  if (!m) return error_response(m.error());
+  json::object out;
+  for (const auto& [tag, version] :
+       visible_dist_tags(m->snapshot.package, listable_versions(m->snapshot)))
+    out[tag] = version;
+  http::Response r = json_response(200, out);
+  r.headers.set(kCacheHeader, upstream::cache_result_name(m->result));
+  return r;
+}
+
 http::Response NpmFormat::dist_tags(const http::Request& request, const RequestContext& ctx,
                                     const Route& route) {
   auto key = key_of(route.package);
@@ -46,13 +59,12 @@ http::Response NpmFormat::dist_tags(const http::Request& request, const RequestC
   const std::string& m = request.method;
   if (route.kind == RouteKind::kDistTags) {
     if (m == "GET" || m == "HEAD") {
-      auto snapshot = packages_.read(ctx.repository, *key);
-      if (!snapshot) return error_response(snapshot.error());
-      json::object out;
-      for (const auto& [tag, version] :
-           visible_dist_tags(snapshot->package, listable_versions(*snapshot)))
-        out[tag] = version;
-      return json_response(200, out);
+      // The tags the packument shows: merged along the chain, upstreams included (§5.2).
+      return upstream_answer(
+          request, ctx,
+          [this, name = route.package, key = *key](const http::Request&, const RequestContext& c) {
+            return dist_tags_answer(c, name, key);
+          });
     }
     if (m != "PUT" && m != "POST") return json_error(405, "Method not supported");
     json::error_code ec;

@@ -78,6 +78,8 @@ class NpmFormat final : public FormatHandler {
   // dist-tags (npm_dist_tags.cc).
   http::Response dist_tags(const http::Request& request, const RequestContext& ctx,
                            const Route& route);
+  http::Response dist_tags_answer(const RequestContext& ctx, const NpmName& name,
+                                  const store::PackageKey& key);
 
   // whoami, ping, search, login (npm_misc.cc).
   http::Response search(const http::Request& request, const RequestContext& ctx);
