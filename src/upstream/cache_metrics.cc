@@ -75,6 +75,10 @@ CacheMetrics::ConnectionSeries& CacheMetrics::connection(const std::string& name
     c->first_byte = &registry_.histogram("arca_upstream_first_byte_seconds",
                                          "Time to the first byte of an upstream answer.",
                                          {"connection"}, {name}, events::default_latency_buckets());
+    c->circuit_open = &registry_.gauge(
+        "arca_upstream_circuit_open",
+        "1 while the external connection is left alone: its last requests got no answer.",
+        {"connection"}, {name});
     return c;
   });
 }
@@ -85,6 +89,10 @@ void CacheMetrics::request(const std::string& repository_name, CacheResult resul
 
 void CacheMetrics::served_bytes(const std::string& repository_name, uint64_t bytes) {
   repository(repository_name).bytes->inc(bytes);
+}
+
+void CacheMetrics::circuit(const std::string& name, bool open) {
+  connection(name).circuit_open->set(open ? 1 : 0);
 }
 
 void CacheMetrics::connection_lookup(const std::string& name, CacheResult result) {

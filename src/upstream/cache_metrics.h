@@ -9,6 +9,8 @@
 // - arca_upstream_errors_total{connection,kind}: timeout connect reset status integrity
 //   too_large offline other, and circuit_open (not sent: the connection is down, see
 //   upstream_health.h)
+// - arca_upstream_circuit_open{connection}: 1 while the connection is left alone (its last
+//   requests got no answer; upstream_health.h), else 0
 // - arca_upstream_fetched_bytes_total{connection}: bytes received from upstream
 // - arca_upstream_first_byte_seconds{connection}: time to first byte (histogram)
 //
@@ -39,6 +41,8 @@ class CacheMetrics {
   void upstream_answer(const std::string& connection, int status, double first_byte_seconds,
                        uint64_t bytes);
   void upstream_error(const std::string& connection, std::string_view kind);
+  // Whether the connection's circuit is open now (UpstreamHealth::open()).
+  void circuit(const std::string& connection, bool open);
 
   events::Registry& registry() { return registry_; }
 
@@ -51,6 +55,7 @@ class CacheMetrics {
     events::Counter* results[4];
     events::Counter* fetched;
     events::Histogram* first_byte;
+    events::Gauge* circuit_open;
   };
   Repository& repository(const std::string& name);
   ConnectionSeries& connection(const std::string& name);

@@ -211,6 +211,7 @@ void DocumentCache::report(const Connection& connection, bool failed) {
     connection.health->failed(now_epoch(), backoff(connection));
   else
     connection.health->answered();
+  metrics_.circuit(connection.name, connection.health->open());
 }
 
 double DocumentCache::backoff(const Connection& connection) const {

@@ -526,6 +526,7 @@ Result<blob::BlobInfo> ObjectFetcher::transfer(const Connection& connection,
     } else if (status != 0) {
       health.answered();  // it answered; this side refused the body (too large, shutting down)
     }
+    metrics_.circuit(connection.name, health.open());
     return e;
   }
   metrics_.upstream_answer(connection.name, status, double(got->time_to_first_byte.count()) / 1e6,
@@ -536,6 +537,7 @@ Result<blob::BlobInfo> ObjectFetcher::transfer(const Connection& connection,
   } else {
     health.answered();
   }
+  metrics_.circuit(connection.name, health.open());
   if (status == 404 || status == 410)
     return not_found("asset", request.url, request.url + " was not found upstream");
   if (status != 200) {

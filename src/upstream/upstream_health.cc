@@ -25,6 +25,11 @@ void UpstreamHealth::failed(double now, double backoff) {
   if (failures_ >= kTripAfter) next_attempt_ = now + backoff;
 }
 
+bool UpstreamHealth::open() const {
+  std::lock_guard lock(mu_);
+  return failures_ >= kTripAfter;
+}
+
 double UpstreamHealth::retry_at() const {
   std::lock_guard lock(mu_);
   return failures_ >= kTripAfter ? next_attempt_ : 0;

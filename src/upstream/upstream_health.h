@@ -38,6 +38,8 @@ class UpstreamHealth {
   bool may_ask(double now);
   void answered();
   void failed(double now, double backoff);
+  // True from the failure that trips the circuit until an answer closes it.
+  bool open() const;
   // While refused: when asking resumes (seconds since the epoch); 0 when not down.
   double retry_at() const;
   // Why a request to the connection `name` is refused now, for an error message.

@@ -105,12 +105,15 @@ class UpstreamNpmTest(SkipsPerTest, ArcaTestCase):
             metrics = self.server.http('GET', '/metrics').body.decode()
             self.assertRegex(metrics, r'arca_upstream_errors_total\{connection="public:npmjs",'
                                       r'kind="circuit_open"\} [1-9]')
+            self.assertIn('arca_upstream_circuit_open{connection="public:npmjs"} 1', metrics)
         finally:
             self.proxy.remove(hang)
         self.up.publish('up-hang-after', '1.0.0')
         time.sleep(TTL + 0.5)  # the backoff (at most the TTL) is over: the next request asks
         after = self.get(self.app_http, 'up-hang-after')
         self.assertEqual((after.status, after.header('X-Arca-Cache')), (200, 'MISS'))
+        self.assertIn('arca_upstream_circuit_open{connection="public:npmjs"} 0',
+                      self.server.http('GET', '/metrics').body.decode())
 
     def test_dist_tag_ls_of_an_upstream_package(self):
         # The tags the packument shows, merged along the chain: here only the upstream has them.
