@@ -20,9 +20,9 @@ struct Connection {
   std::chrono::seconds metadata_ttl{600};
   std::chrono::seconds negative_ttl{300};
   bool offline = false;
-  // The largest artifact fetched through this connection (ObjectRequest::max_bytes); metadata
-  // documents have their own bound (DocumentCache).
-  uint64_t max_asset_bytes = uint64_t(5) << 30;
+  // The largest artifact fetched through this connection (ObjectRequest::max_bytes; 0: no bound),
+  // from the config's max_asset_size; metadata documents have their own bound (DocumentCache).
+  uint64_t max_asset_bytes = 0;
   std::unique_ptr<HttpClient> client;
   // Shared by everything that asks this upstream (metadata and artifacts).
   std::unique_ptr<UpstreamHealth> health = std::make_unique<UpstreamHealth>();
