@@ -1,5 +1,7 @@
 #include "upstream/connections.h"
 
+#include "util/clock.h"
+
 namespace arca::upstream {
 
 Connections::Connections(const config::Config& config) {
@@ -31,6 +33,22 @@ Connections::Connections(const config::Config& config) {
     c.client = std::make_unique<HttpClient>(options);
     connections_.emplace(name, std::move(c));
   }
+}
+
+std::optional<Error> refused_while_down(const Connection& connection, CacheMetrics& metrics) {
+  if (connection.health->may_ask(now_epoch())) return std::nullopt;
+  metrics.upstream_error(connection.name, kKindCircuitOpen);
+  return unavailable(connection.health->refusal(connection.name));
+}
+
+void report_health(const Connection& connection, CacheMetrics& metrics, bool failed,
+                   double backoff) {
+  if (failed) {
+    connection.health->failed(now_epoch(), backoff);
+  } else {
+    connection.health->answered();
+  }
+  metrics.circuit(connection.name, connection.health->open());
 }
 
 const Connection* Connections::find(std::string_view name) const {

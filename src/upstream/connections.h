@@ -5,10 +5,12 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "config/config.h"
+#include "upstream/cache_metrics.h"
 #include "upstream/http_client.h"
 #include "upstream/upstream_health.h"
 
@@ -30,6 +32,15 @@ struct Connection {
   // `path` (no leading '/') resolved against the base URL.
   std::string url(std::string_view path) const { return base_url + std::string(path); }
 };
+
+// The connection's health around one upstream request, for everything that asks it (metadata
+// and artifacts). Before: the error to answer with while its circuit is open, counted as
+// arca_upstream_errors_total{kind="circuit_open"}; nullopt: send the request.
+std::optional<Error> refused_while_down(const Connection& connection, CacheMetrics& metrics);
+// After: whether the request got no answer (`failed`; then `backoff` seconds apply); the
+// arca_upstream_circuit_open gauge follows.
+void report_health(const Connection& connection, CacheMetrics& metrics, bool failed,
+                   double backoff);
 
 class Connections {
  public:

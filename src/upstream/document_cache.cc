@@ -103,11 +103,9 @@ Result<DocumentLookup> DocumentCache::lookup(const Connection& connection, const
     }
     auto& slot = flights_[id];
     if (!slot) {
-      if (!connection.health->may_ask(now)) {  // down: no request that would only time out
+      if (auto down = refused_while_down(connection, metrics_)) {  // a request would time out
         flights_.erase(id);
-        metrics_.upstream_error(connection.name, kKindCircuitOpen);
-        return stale_or(connection, key, cached,
-                        unavailable(connection.health->refusal(connection.name)));
+        return stale_or(connection, key, cached, *down);
       }
       slot = std::make_shared<Flight>();
       leader = true;
@@ -159,11 +157,12 @@ Result<DocumentLookup> DocumentCache::fetch(const Connection& connection, const 
     metrics_.upstream_answer(connection.name, 0, 0, 0);
     metrics_.upstream_error(connection.name, error_kind(got.error()));
     upstream_failed = got.error().code == Code::kUnavailable;  // not a document over the cap
-    report(connection, upstream_failed);
+    report_health(connection, metrics_, upstream_failed, backoff(connection));
     return stale_or(connection, key, cached, got.error());
   }
   const ResponseHead& head = got->result.head;
-  report(connection, false);  // an answer, whatever its status: the upstream is responsive
+  // An answer, whatever its status: the upstream is responsive.
+  report_health(connection, metrics_, false, backoff(connection));
   metrics_.upstream_answer(connection.name, head.status,
                            double(got->result.time_to_first_byte.count()) / 1e6,
                            got->result.body_bytes);
@@ -204,14 +203,6 @@ Result<DocumentLookup> DocumentCache::fetch(const Connection& connection, const 
   ARCA_TRY(store_.put_upstream_document(fresh));
   metrics_.connection_lookup(connection.name, CacheResult::kMiss);
   return DocumentLookup{share(std::move(fresh.body)), CacheResult::kMiss, now};
-}
-
-void DocumentCache::report(const Connection& connection, bool failed) {
-  if (failed)
-    connection.health->failed(now_epoch(), backoff(connection));
-  else
-    connection.health->answered();
-  metrics_.circuit(connection.name, connection.health->open());
 }
 
 double DocumentCache::backoff(const Connection& connection) const {

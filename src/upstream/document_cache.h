@@ -71,8 +71,6 @@ class DocumentCache {
                                FetchRequest request,
                                const std::optional<store::UpstreamDocument>& cached,
                                bool& upstream_failed);
-  // The connection's health learns whether the upstream answered (failed: no answer came).
-  void report(const Connection& connection, bool failed);
   double backoff(const Connection& connection) const;  // failure_backoff, at most the TTL
   Result<DocumentLookup> stale_or(const Connection& connection, const std::string& key,
                                   const std::optional<store::UpstreamDocument>& cached,

@@ -11,8 +11,6 @@
 #include <cstring>
 #include <thread>
 
-#include "util/clock.h"
-
 namespace arca::upstream {
 
 namespace {
@@ -50,122 +48,6 @@ Status write_all(int fd, std::string_view data, uint64_t offset) {
 }
 
 }  // namespace
-
-Transfer::~Transfer() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
-void Transfer::run_all(Callbacks& callbacks) {
-  for (auto& fn : callbacks) fn();
-}
-
-uint64_t Transfer::readable() const {
-  return state_ == State::kDone ? written_ : (written_ ? written_ - 1 : 0);
-}
-
-Transfer::Callbacks Transfer::due_readers() {
-  Callbacks due;
-  const uint64_t now = readable();
-  const bool ended = state_ != State::kRunning;
-  std::erase_if(more_waiters_, [&](auto& w) {
-    if (!ended && now <= w.first) return false;
-    due.push_back(std::move(w.second));
-    return true;
-  });
-  return due;
-}
-
-void Transfer::mark_started(std::optional<uint64_t> length) {
-  Callbacks ready;
-  {
-    std::lock_guard lock(mu_);
-    started_ = true;
-    length_ = length;
-    ready.swap(start_waiters_);
-  }
-  cv_.notify_all();
-  run_all(ready);
-}
-
-void Transfer::set_file(int fd) {
-  std::lock_guard lock(mu_);
-  fd_ = fd;
-}
-
-void Transfer::appended(uint64_t bytes) {
-  Callbacks due;
-  {
-    std::lock_guard lock(mu_);
-    written_ += bytes;
-    due = due_readers();
-  }
-  run_all(due);  // the blocking waits (wait_started, wait_finished) do not depend on bytes
-}
-
-void Transfer::finish(Result<blob::BlobInfo> outcome) {
-  Callbacks due;
-  {
-    std::lock_guard lock(mu_);
-    if (outcome) {
-      info_ = *outcome;
-      state_ = State::kDone;
-    } else {
-      error_ = outcome.error();
-      state_ = State::kFailed;
-    }
-    due.swap(start_waiters_);
-    for (auto& fn : due_readers()) due.push_back(std::move(fn));
-  }
-  cv_.notify_all();
-  run_all(due);
-}
-
-Result<std::optional<uint64_t>> Transfer::wait_started() {
-  std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return started_ || state_ != State::kRunning; });
-  if (state_ == State::kFailed) return *error_;
-  return length_;
-}
-
-void Transfer::when_started(std::function<void()> ready) {
-  {
-    std::lock_guard lock(mu_);
-    if (!started_ && state_ == State::kRunning) {
-      start_waiters_.push_back(std::move(ready));
-      return;
-    }
-  }
-  ready();
-}
-
-Result<std::optional<uint64_t>> Transfer::started() {
-  std::lock_guard lock(mu_);
-  if (!started_ && state_ == State::kFailed) return *error_;
-  return length_;  // a failure after the head shows in progress()
-}
-
-Transfer::Progress Transfer::progress() {
-  std::lock_guard lock(mu_);
-  return Progress{fd_, readable(), state_ == State::kDone, error_};
-}
-
-void Transfer::when_more(uint64_t seen, std::function<void()> wake) {
-  {
-    std::lock_guard lock(mu_);
-    if (state_ == State::kRunning && readable() <= seen) {
-      more_waiters_.emplace_back(seen, std::move(wake));
-      return;
-    }
-  }
-  wake();
-}
-
-Result<blob::BlobInfo> Transfer::wait_finished() {
-  std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return state_ != State::kRunning; });
-  if (state_ == State::kFailed) return *error_;
-  return info_;
-}
 
 ObjectFetcher::ObjectFetcher(blob::BlobStore& blobs, CacheMetrics& metrics, std::string spool_dir,
                              size_t max_workers)
@@ -302,10 +184,7 @@ Result<std::shared_ptr<Transfer>> ObjectFetcher::start(const Connection& connect
                                                        const std::string& party,
                                                        ObjectRequest request, CommitHook on_commit,
                                                        FinishedHook on_finished) {
-  if (!connection.health->may_ask(now_epoch())) {  // no request that would only time out
-    metrics_.upstream_error(connection.name, kKindCircuitOpen);
-    return unavailable(connection.health->refusal(connection.name));
-  }
+  if (auto down = refused_while_down(connection, metrics_)) return *down;  // it would time out
   auto t = std::make_shared<Transfer>();
   if (queue_.size() >= waiting_ && threads_ < max_workers_) {  // every idle worker is spoken for
     try {
@@ -515,29 +394,23 @@ Result<blob::BlobInfo> ObjectFetcher::transfer(const Connection& connection,
   sink.on_waiting = [&] { make_readable(); };
   FetchRequest get{request.url, request.headers};
   auto got = connection.client->get(get, sink);
-  UpstreamHealth& health = *connection.health;
   const double backoff = UpstreamHealth::backoff(connection.metadata_ttl);
   if (!got) {
     Error e = sink_error.value_or(got.error());
     metrics_.upstream_answer(connection.name, 0, 0, offset);
     metrics_.upstream_error(connection.name, error_kind(e));
     if (!sink_error) {
-      health.failed(now_epoch(), backoff);  // no answer, a timeout or a cut body
-    } else if (status != 0) {
-      health.answered();  // it answered; this side refused the body (too large, shutting down)
+      report_health(connection, metrics_, true, backoff);  // no answer, a timeout, a cut body
+    } else if (status != 0) {  // it answered; this side refused the body (too large, stopping)
+      report_health(connection, metrics_, false, backoff);
     }
-    metrics_.circuit(connection.name, health.open());
     return e;
   }
   metrics_.upstream_answer(connection.name, status, double(got->time_to_first_byte.count()) / 1e6,
                            got->body_bytes);
   const bool cut = got->head.content_length && *got->head.content_length != offset;
-  if (status == 200 && cut) {  // an HTTP error status is an answer; a cut body is not
-    health.failed(now_epoch(), backoff);
-  } else {
-    health.answered();
-  }
-  metrics_.circuit(connection.name, health.open());
+  // An HTTP error status is an answer; a cut body is not.
+  report_health(connection, metrics_, status == 200 && cut, backoff);
   if (status == 404 || status == 410)
     return not_found("asset", request.url, request.url + " was not found upstream");
   if (status != 200) {
