@@ -23,9 +23,11 @@
 #include <unordered_set>
 
 #include "blob/blob_key.h"
+#include "blob/fs/digest_follower.h"
 #include "blob/fs/layout.h"
 #include "blob/fs/posix_file.h"
 #include "util/crypto.h"
+#include "util/task_pool.h"
 
 namespace arca::blob {
 
@@ -54,6 +56,7 @@ struct KnownBlobs {
 
 namespace {
 
+using fs::DigestFollower;
 using fs::errno_error;
 using fs::UniqueFd;
 
@@ -167,12 +170,18 @@ namespace {
 
 class FsBlobWriter final : public BlobWriter {
  public:
-  FsBlobWriter(std::string root, std::shared_ptr<KnownShards> shards, UniqueFd fd,
-               std::string tmp_path)
+  // Bytes hashed on the writing thread alone: a follower costs a task and a read-back.
+  static constexpr uint64_t kFollowFrom = 256 << 10;
+  // Write-out of the file is started every this many bytes (start_writeback).
+  static constexpr uint64_t kWritebackBytes = 1 << 20;
+
+  FsBlobWriter(std::string root, std::shared_ptr<KnownShards> shards,
+               std::shared_ptr<util::TaskPool> pool, UniqueFd fd, std::string tmp_path)
       : root_(std::move(root)),
         shards_(std::move(shards)),
         fd_(std::move(fd)),
-        tmp_path_(std::move(tmp_path)) {}
+        tmp_path_(std::move(tmp_path)),
+        pool_(std::move(pool)) {}
   ~FsBlobWriter() override { discard(); }
 
   Status write(std::string_view chunk) override {
@@ -181,8 +190,22 @@ class FsBlobWriter final : public BlobWriter {
       state_ = State::kFailed;
       return st;
     }
-    for (auto& h : hashers_) h.update(chunk);
+    sha256_.update(chunk);
+    sha1_.update(chunk);
+    if (!follower_ && pool_ && bytes_ + chunk.size() >= kFollowFrom) {
+      auto f = DigestFollower::start(pool_, fd_.get(), tmp_path_, bytes_, std::move(followed_));
+      if (!f) {
+        state_ = State::kFailed;
+        return f.error();
+      }
+      follower_ = std::move(*f);
+    }
+    if (!follower_) {
+      for (auto& h : followed_) h.update(chunk);
+    }
     bytes_ += chunk.size();
+    if (follower_) follower_->appended(bytes_);
+    start_writeback();
     return {};
   }
 
@@ -190,10 +213,21 @@ class FsBlobWriter final : public BlobWriter {
     ARCA_TRY(check_open());
     BlobInfo info;
     info.size = bytes_;
-    info.md5 = hashers_[0].finish_hex();
-    info.sha1 = hashers_[1].finish_hex();
-    info.sha256 = hashers_[2].finish_hex();
-    info.sha512 = hashers_[3].finish_hex();
+    std::vector<std::string> followed;
+    if (follower_) {
+      auto got = follower_->finish();
+      if (!got) {
+        state_ = State::kFailed;
+        return got.error();
+      }
+      followed = std::move(*got);
+    } else {
+      for (auto& h : followed_) followed.push_back(h.finish_hex());
+    }
+    info.md5 = followed[0];
+    info.sha512 = followed[1];
+    info.sha256 = sha256_.finish_hex();
+    info.sha1 = sha1_.finish_hex();
     state_ = State::kDone;  // hashers are finished: whatever happens next, the writer is spent
     if (auto st = verify(info, expect); !st) {
       discard();
@@ -294,7 +328,25 @@ class FsBlobWriter final : public BlobWriter {
     return {};
   }
 
+  static std::vector<crypto::Hasher> md5_and_sha512() {
+    std::vector<crypto::Hasher> h;
+    h.emplace_back(crypto::Algo::kMd5);
+    h.emplace_back(crypto::Algo::kSha512);
+    return h;
+  }
+
+  // Starts the write-out of what was written since the last start once kWritebackBytes wait, so
+  // that the disk writes while bytes still arrive and commit's fsync waits for the tail only.
+  // Errors are left to that fsync.
+  void start_writeback() {
+    if (bytes_ - written_back_ < kWritebackBytes) return;
+    ::sync_file_range(fd_.get(), static_cast<off_t>(written_back_),
+                      static_cast<off_t>(bytes_ - written_back_), SYNC_FILE_RANGE_WRITE);
+    written_back_ = bytes_;
+  }
+
   void discard() {
+    follower_.reset();
     fd_.reset();
     if (!tmp_path_.empty()) ::unlink(tmp_path_.c_str());
     tmp_path_.clear();
@@ -303,11 +355,17 @@ class FsBlobWriter final : public BlobWriter {
   const std::string root_;
   const std::shared_ptr<KnownShards> shards_;
   UniqueFd fd_;
-  std::string tmp_path_;  // empty once renamed into place or removed
-  std::array<crypto::Hasher, 4> hashers_{
-      crypto::Hasher(crypto::Algo::kMd5), crypto::Hasher(crypto::Algo::kSha1),
-      crypto::Hasher(crypto::Algo::kSha256), crypto::Hasher(crypto::Algo::kSha512)};
+  std::string tmp_path_;                        // empty once renamed into place or removed
+  const std::shared_ptr<util::TaskPool> pool_;  // for the follower; null: none
+  // SHA-256 and SHA-1 are computed as bytes are written; MD5 and SHA-512 too until kFollowFrom
+  // bytes, then by the follower. The split balances the two threads: MD5 and SHA-512 cost about
+  // 2.9 ns a byte here, SHA-256 and SHA-1 1.2 plus the writing thread's receiving and writing.
+  crypto::Hasher sha256_{crypto::Algo::kSha256};
+  crypto::Hasher sha1_{crypto::Algo::kSha1};
+  std::vector<crypto::Hasher> followed_ = md5_and_sha512();
+  std::unique_ptr<DigestFollower> follower_;
   uint64_t bytes_ = 0;
+  uint64_t written_back_ = 0;  // bytes whose write-out start_writeback() has started
   State state_ = State::kOpen;
 };
 
@@ -377,7 +435,9 @@ Status FsBlobStore::remove_stale_temps() {
 FsBlobStore::FsBlobStore(std::string root)
     : root_(std::move(root)),
       shards_(std::make_shared<KnownShards>()),
-      blobs_(std::make_unique<KnownBlobs>()) {}
+      blobs_(std::make_unique<KnownBlobs>()),
+      digests_(std::make_shared<util::TaskPool>(
+          "blob-digests", std::max(1u, std::thread::hardware_concurrency()))) {}
 
 FsBlobStore::~FsBlobStore() = default;
 
@@ -397,7 +457,7 @@ Result<std::unique_ptr<BlobWriter>> FsBlobStore::begin_write() {
   const std::string tmp_path = temp.second;
   try {
     return std::unique_ptr<BlobWriter>(
-        new FsBlobWriter(root_, shards_, std::move(temp.first), std::move(temp.second)));
+        new FsBlobWriter(root_, shards_, digests_, std::move(temp.first), std::move(temp.second)));
   } catch (const std::exception& e) {  // Hasher throws if OpenSSL cannot set up a digest
     ::unlink(tmp_path.c_str());
     return internal_error(std::string("blob writer: ") + e.what());

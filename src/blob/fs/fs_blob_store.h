@@ -8,7 +8,10 @@
 //   ROOT/tmp/w-<random>          writers' temp files; same filesystem, so rename() is atomic
 //
 // A writer streams into an O_EXCL temp file (mode 0600) while computing MD5, SHA-1, SHA-256 and
-// SHA-512 in the same pass. commit() verifies the expectations, fsyncs the file, renames it into
+// SHA-512 in the same pass; past its first 256 KiB, MD5 and SHA-512 are computed on one of the
+// store's digest threads (as many as cores) from what the writer wrote (DigestFollower), and the
+// file's write-out is started every MiB, so that a large blob is committed soon after its last
+// byte arrives. commit() verifies the expectations, fsyncs the file, renames it into
 // place without replacing an existing blob (dedup) and fsyncs the shard directory (and
 // ROOT/sha256 when it made the shard). Shards the store made or found are remembered, so a commit
 // into one makes no directory. Shard directories are never removed, so a commit cannot race a
@@ -25,6 +28,10 @@
 #include <string>
 
 #include "blob/blob_store.h"
+
+namespace arca::util {
+class TaskPool;
+}
 
 namespace arca::blob {
 
@@ -74,6 +81,8 @@ class FsBlobStore final : public BlobStore {
   std::shared_ptr<KnownShards> shards_;
   std::unique_ptr<KnownBlobs> blobs_;  // keys local_path() found in place
   std::unique_ptr<TempPool> temps_;    // set_prefetched_temps()
+  // Threads digesting large blobs behind their writers; shared with writers.
+  std::shared_ptr<util::TaskPool> digests_;
 };
 
 }  // namespace arca::blob
