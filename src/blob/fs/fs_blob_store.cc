@@ -3,6 +3,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -139,6 +141,12 @@ class TempPool {
 
  private:
   void run() {
+    // The lowest priority: a refill is for a later writer, and must not take the CPU from the
+    // work the writer that took a file waits for (on a miss, the upstream answering on this
+    // machine, which was measured to wait 0.17 ms for the refill here). Starved under full load,
+    // the pool runs empty and writers make their own files, as without it.
+    sched_param idle{};
+    pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle);
     std::unique_lock lock(mu_);
     while (!stop_) {
       if (ready_.size() >= target_) {
