@@ -7,7 +7,8 @@
 // - arca_upstream_cache_total{connection,result}: metadata/object lookups per connection
 // - arca_upstream_requests_total{connection,class}: upstream answers, 2xx 304 4xx 5xx error
 // - arca_upstream_errors_total{connection,kind}: timeout connect reset status integrity
-//   too_large offline other, and circuit_open (not sent: the connection is down, see
+//   encoding (a compressed document that does not decompress) too_large offline other, and
+//   circuit_open (not sent: the connection is down, see
 //   upstream_health.h)
 // - arca_upstream_circuit_open{connection}: 1 while the connection is left alone (its last
 //   requests got no answer; upstream_health.h), else 0

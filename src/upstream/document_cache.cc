@@ -1,12 +1,32 @@
 #include "upstream/document_cache.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "util/clock.h"
+#include "util/gzip.h"
 
 namespace arca::upstream {
 
 namespace {
+
+// The document as the upstream meant it: a gzip body (asked for) decompressed, bounded like an
+// uncompressed one (kTooLarge). A body that does not decompress, or any other coding (not asked
+// for), is kInvalidArgument with reason "encoding".
+Result<std::string> decoded(const ResponseHead& head, std::string body, uint64_t max_bytes) {
+  std::string coding = head.header("content-encoding").value_or("");
+  std::transform(coding.begin(), coding.end(), coding.begin(),
+                 [](unsigned char c) { return char(std::tolower(c)); });
+  coding.erase(0, coding.find_first_not_of(" \t"));
+  coding.erase(coding.find_last_not_of(" \t") + 1);
+  if (coding.empty() || coding == "identity") return body;
+  Result<std::string> plain = coding == "gzip" || coding == "x-gzip"
+                                  ? gzip_decompress(body, max_bytes)
+                                  : Result<std::string>(invalid_argument(
+                                        "Content-Encoding " + coding + " was not asked for"));
+  if (!plain && plain.error().code != Code::kTooLarge) plain.error().reason = "encoding";
+  return plain;
+}
 
 std::shared_ptr<const std::string> share(std::string body) {
   return std::make_shared<const std::string>(std::move(body));
@@ -152,6 +172,9 @@ Result<DocumentLookup> DocumentCache::fetch(const Connection& connection, const 
     if (!cached->last_modified.empty())
       request.headers.emplace_back("If-Modified-Since", cached->last_modified);
   }
+  // Asked for compressed, as npm asks a registry: a large packument is a tenth of its size
+  // gzipped. (Artifacts never are: their bytes are hashed as sent.)
+  request.headers.emplace_back("Accept-Encoding", "gzip");
   auto got = connection.client->get_buffered(request, max_document_bytes_);
   if (!got) {
     metrics_.upstream_answer(connection.name, 0, 0, 0);
@@ -192,6 +215,17 @@ Result<DocumentLookup> DocumentCache::fetch(const Connection& connection, const 
                     unavailable("upstream " + connection.name + " answered HTTP " +
                                 std::to_string(head.status) + " for " + request.url));
   }
+  auto body = decoded(head, std::move(got->body), max_document_bytes_);
+  if (!body) {
+    metrics_.upstream_error(connection.name, error_kind(body.error()));
+    upstream_failed = body.error().code != Code::kTooLarge;
+    // The upstream's fault, not the client's: kUnavailable, unless it was over the bound.
+    Error e{body.error().code == Code::kTooLarge ? Code::kTooLarge : Code::kUnavailable,
+            "upstream " + connection.name + " answered " + request.url +
+                " with a body Arca cannot use: " + body.error().message};
+    e.reason = body.error().reason;
+    return stale_or(connection, key, cached, std::move(e));
+  }
   store::UpstreamDocument fresh;
   fresh.connection = connection.name;
   fresh.key = key;
@@ -199,7 +233,7 @@ Result<DocumentLookup> DocumentCache::fetch(const Connection& connection, const 
   fresh.etag = head.header("etag").value_or("");
   fresh.last_modified = head.header("last-modified").value_or("");
   fresh.fetched_time = now;
-  fresh.body = std::move(got->body);
+  fresh.body = std::move(*body);
   ARCA_TRY(store_.put_upstream_document(fresh));
   metrics_.connection_lookup(connection.name, CacheResult::kMiss);
   return DocumentLookup{share(std::move(fresh.body)), CacheResult::kMiss, now};

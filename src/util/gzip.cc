@@ -24,6 +24,41 @@ std::string gzip_compress(std::string_view data, int level) {
   return out;
 }
 
+Result<std::string> gzip_decompress(std::string_view data, uint64_t max_bytes) {
+  z_stream zs{};
+  if (inflateInit2(&zs, 15 + 16) != Z_OK) return internal_error("inflateInit2 failed");
+  std::string out;
+  char buf[64 << 10];
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = uInt(data.size());
+  auto fail = [&](std::string why, Code code = Code::kInvalidArgument) {
+    inflateEnd(&zs);
+    return Error{code, std::move(why)};
+  };
+  for (;;) {
+    zs.next_out = reinterpret_cast<Bytef*>(buf);
+    zs.avail_out = sizeof buf;
+    const int rc = inflate(&zs, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
+      return fail("the gzip body is corrupt" +
+                  std::string(zs.msg ? std::string(": ") + zs.msg : ""));
+    const size_t got = sizeof buf - zs.avail_out;
+    if (out.size() + got > max_bytes)
+      return fail("the gzip body decompresses to more than " + std::to_string(max_bytes) + " bytes",
+                  Code::kTooLarge);
+    out.append(buf, got);
+    if (rc == Z_STREAM_END) {
+      if (zs.avail_in == 0) break;
+      inflateReset(&zs);  // another member follows
+      continue;
+    }
+    if (rc == Z_BUF_ERROR || (zs.avail_in == 0 && got == 0))
+      return fail("the gzip body is cut short");
+  }
+  inflateEnd(&zs);
+  return out;
+}
+
 bool accepts_gzip(std::string_view h) {
   size_t pos = 0;
   while (pos < h.size()) {

@@ -25,7 +25,7 @@ Contract
     lead back through the proxy. Location headers are rewritten the same way.
   * gzip_json=True (attribute, may be changed at run time): a JSON body is gzip-encoded for a
     client that accepts gzip (Content-Encoding: gzip, like the public registry); body faults then
-    apply to the encoded bytes.
+    apply to the encoded bytes. `.gzipped` counts the bodies sent so.
   * close() stops listening and cuts every open connection (a stall or delay in progress ends
     with an RST); start() again listens on the same port, so close() is also an outage of the
     upstream as the client sees it (connection refused).
@@ -125,6 +125,7 @@ class FaultProxy:
         self.url = None
         self.port = None
         self.connections = 0
+        self.gzipped = 0
         self._faults = []
         self._log = []
         self._lock = threading.Lock()
@@ -398,6 +399,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 and 'gzip' in (self.headers.get('Accept-Encoding') or '').lower()):
             data = gzip.compress(data, mtime=0)
             out.append(('Content-Encoding', 'gzip'))
+            with proxy._lock:
+                proxy.gzipped += 1
         return out, data
 
     def _respond(self, status, reason, headers, body, fault=None):

@@ -10,6 +10,7 @@ upstream request, and stores nothing that failed verification.
 
 import concurrent.futures
 import hashlib
+import json
 import http.client
 import os
 import tempfile
@@ -46,6 +47,7 @@ class UpstreamNpmTest(SkipsPerTest, ArcaTestCase):
     def setUpFixture(cls):
         require_npm()
         cls.up, cls.proxy = proxied(cls, VerdaccioUpstream('pull-upstream'))
+        cls.proxy.gzip_json = True  # packuments gzipped to a client that accepts it, as registries do
         cls.published = {}
         for name, version, deps in (('up-leaf', '1.0.0', None), ('up-leaf', '1.1.0', None),
                                     ('up-mid', '1.0.0', {'up-leaf': '^1.0.0'}),
@@ -227,6 +229,38 @@ class UpstreamNpmTest(SkipsPerTest, ArcaTestCase):
             v = self.versions(repo, 'up-shared').get('1.0.0')
             self.assertIsNotNone(v, 'up-shared@1.0.0 not retained in %s' % repo)
             self.assertEqual(v['origin']['originType'], 'EXTERNAL')
+
+    def test_packuments_come_compressed_and_a_bad_one_is_never_stored(self):
+        self.up.publish('up-gz', '1.0.0')
+        before = self.proxy.gzipped
+        first = self.get(self.app_http, 'up-gz')
+        self.assertEqual(first.status, 200, first.body)
+        self.assertGreater(self.proxy.gzipped, before)  # Arca asked for gzip, and read it
+        self.assertEqual(set(json.loads(first.body)['versions']), {'1.0.0'})
+        # After the TTL the packument changed upstream, but comes corrupt (gzip bytes flipped),
+        # then cut short: the document held is served STALE each time, nothing bad is stored.
+        self.up.publish('up-gz', '1.1.0')
+        time.sleep(TTL + 0.5)
+        for inject in (lambda: self.proxy.corrupt(path='/up-gz', times=1),
+                       lambda: self.proxy.truncate(path='/up-gz', times=1)):
+            inject()
+            stale = self.get(self.app_http, 'up-gz')
+            self.assertEqual(stale.status, 200, stale.body)
+            self.assertEqual(stale.header('X-Arca-Cache'), 'STALE')
+            self.assertEqual(set(json.loads(stale.body)['versions']), {'1.0.0'})
+            time.sleep(TTL + 0.5)  # past the failure back-off (at most the TTL)
+        fresh = self.get(self.app_http, 'up-gz')
+        self.assertEqual(fresh.header('X-Arca-Cache'), 'MISS', (fresh.body[:300], self.proxy.requests[-6:]))
+        self.assertEqual(set(json.loads(fresh.body)['versions']), {'1.0.0', '1.1.0'})
+        # A package never fetched whose packument comes corrupt: a clear error, then it works.
+        self.up.publish('up-gz-new', '1.0.0')
+        self.proxy.corrupt(path='/up-gz-new', times=1)
+        bad = self.get(self.app_http, 'up-gz-new')
+        self.assertGreaterEqual(bad.status, 400)
+        self.assertIn(b'gzip', bad.body)
+        time.sleep(TTL + 0.5)
+        good = self.get(self.app_http, 'up-gz-new')
+        self.assertEqual(good.status, 200, good.body)
 
     def test_faults_never_store_a_corrupt_blob(self):
         cases = (('up-reset', lambda p: self.proxy.reset_mid_body(path=p, times=1)),

@@ -17,8 +17,6 @@ namespace json = boost::json;
 namespace {
 
 constexpr size_t kMaxParsedDocuments = 512;
-// How soon a packument built from stale or incomplete upstream data is rebuilt.
-constexpr double kStaleRetrySeconds = 30;
 
 std::string string_at(const json::object& o, std::string_view key) {
   const auto* v = o.if_contains(key);
@@ -193,17 +191,22 @@ Result<MergedPackument> UpstreamPackuments::merge(const std::vector<core::ChainE
     }
     if (!e.connection) continue;
     auto got = get(*e.connection, name);
+    // A packument built from stale or incomplete upstream data is rebuilt when the document
+    // cache would ask the upstream again: after its failure backoff (30 s, at most the TTL).
+    const double retry_at =
+        now_epoch() + upstream::UpstreamHealth::backoff(e.connection->metadata_ttl);
     if (!got) {
       if (got.error().code == Code::kNotFound) {
         upstream_said = got.error();
       } else {
         failure = got.error();
+        expire_at(retry_at);
       }
       continue;
     }
     if (got->result == upstream::CacheResult::kStale) {
       out.result = upstream::CacheResult::kStale;
-      expire_at(now_epoch() + kStaleRetrySeconds);
+      expire_at(retry_at);
     } else {
       if (out.result == upstream::CacheResult::kHit) out.result = got->result;
       expire_at(got->fetched_time + double(e.connection->metadata_ttl.count()));
@@ -218,10 +221,7 @@ Result<MergedPackument> UpstreamPackuments::merge(const std::vector<core::ChainE
     if (upstream_said) return *upstream_said;
     return not_found("package", name.full(), name.full() + " was not found");
   }
-  if (failure) {
-    out.result = upstream::CacheResult::kStale;  // incomplete: some source could not be asked
-    expire_at(now_epoch() + kStaleRetrySeconds);
-  }
+  if (failure) out.result = upstream::CacheResult::kStale;  // incomplete: a source not asked
   std::sort(out.snapshot.versions.begin(), out.snapshot.versions.end(),
             [](const auto& a, const auto& b) { return a.version < b.version; });
   return out;

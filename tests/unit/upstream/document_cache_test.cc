@@ -15,6 +15,7 @@
 #include "events/metrics.h"
 #include "store/sqlite/sqlite_metadata_store.h"
 #include "support/test_server.h"
+#include "util/gzip.h"
 
 namespace arca::upstream {
 namespace {
@@ -163,6 +164,63 @@ TEST_F(DocumentCacheTest, AConnectionFailingInARowIsNotAskedUntilItsBackoffEnds)
   ASSERT_FALSE(after);
   EXPECT_EQ(after.error().code, Code::kNotFound);
   EXPECT_EQ(server_.requests("/e"), 1);
+}
+
+// Documents are asked for gzip-compressed, as npm asks a registry, and kept decompressed.
+TEST_F(DocumentCacheTest, AsksForGzipAndKeepsTheDocumentDecompressed) {
+  const std::string doc = "{\"name\":\"zipped\",\"versions\":{}}";
+  std::string asked;
+  server_.route("/zipped", [&](const testing::Request& r, testing::Exchange& x, int nth) {
+    asked = r.header("accept-encoding").value_or("");
+    testing::respond(200, gzip_compress(doc), {{"Content-Encoding", "gzip"}})(r, x, nth);
+  });
+  auto first = get("zipped");
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(asked, "gzip");
+  EXPECT_EQ(*first->body, doc);
+  connection_.metadata_ttl = 0s;  // read back from the store, revalidated
+  auto again = get("zipped");
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(*again->body, doc);
+  EXPECT_EQ(server_.requests("/zipped"), 2);
+}
+
+// A gzip body that does not decompress, or one that decompresses past the document bound, is
+// not stored: the document held is served STALE, and without one the lookup fails saying why.
+TEST_F(DocumentCacheTest, ABodyThatDoesNotDecompressIsNeverStored) {
+  cache_ = std::make_unique<DocumentCache>(*store_, metrics_, uint64_t(64) << 10);
+  const std::string gz = gzip_compress("{\"name\":\"b\"}");
+  const testing::Headers gzip{{"Content-Encoding", "gzip"}};
+  server_.route("/b", testing::times(1, testing::respond(200, "{\"name\":\"b\"}"),
+                                     testing::respond(200, gz.substr(0, gz.size() - 3), gzip)));
+  ASSERT_TRUE(get("b"));
+  connection_.metadata_ttl = 0s;
+  auto stale = get("b");
+  ASSERT_TRUE(stale) << stale.error().message;
+  EXPECT_EQ(stale->result, CacheResult::kStale);
+  EXPECT_EQ(*stale->body, "{\"name\":\"b\"}");
+
+  server_.route("/corrupt", testing::respond(200, "not gzip at all", gzip));
+  auto corrupt = get("corrupt");
+  ASSERT_FALSE(corrupt);
+  EXPECT_EQ(corrupt.error().code, Code::kUnavailable);
+  EXPECT_NE(corrupt.error().message.find("cannot use: the gzip body is corrupt"), std::string::npos)
+      << corrupt.error().message;
+  server_.route("/br", testing::respond(200, "{}", {{"Content-Encoding", "br"}}));
+  auto br = get("br");
+  ASSERT_FALSE(br);
+  EXPECT_NE(br.error().message.find("Content-Encoding br was not asked for"), std::string::npos)
+      << br.error().message;
+  // 1 MiB of spaces: a 1 KiB body, over the 64 KiB bound once decompressed.
+  server_.route("/bomb", testing::respond(200, gzip_compress(std::string(1 << 20, ' ')), gzip));
+  auto bomb = get("bomb");
+  ASSERT_FALSE(bomb);
+  EXPECT_EQ(bomb.error().code, Code::kTooLarge) << bomb.error().message;
+  for (const char* key : {"npm/corrupt", "npm/br", "npm/bomb"}) {
+    auto held = store_->get_upstream_document(connection_.name, key);
+    ASSERT_FALSE(held) << key;
+    EXPECT_EQ(held.error().code, Code::kNotFound) << key;
+  }
 }
 
 }  // namespace
