@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cctype>
 #include <stdexcept>
 
@@ -28,6 +29,13 @@ Result<std::string> gzip_decompress(std::string_view data, uint64_t max_bytes) {
   z_stream zs{};
   if (inflateInit2(&zs, 15 + 16) != Z_OK) return internal_error("inflateInit2 failed");
   std::string out;
+  // The last member's trailer gives its size (mod 2^32): one allocation for a document in one
+  // member, never more than the bound or than deflate can expand (1032:1).
+  if (data.size() >= 18) {
+    const auto* t = reinterpret_cast<const unsigned char*>(data.data() + data.size() - 4);
+    const uint64_t isize = t[0] | uint64_t(t[1]) << 8 | uint64_t(t[2]) << 16 | uint64_t(t[3]) << 24;
+    out.reserve(std::min({isize, max_bytes, uint64_t(data.size()) * 1032}));
+  }
   char buf[64 << 10];
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
   zs.avail_in = uInt(data.size());
