@@ -16,7 +16,10 @@
 #   2. Arca (copy of $ARCA) on a new data dir, config: [external_connections] "public:npmjs" =
 #      nginx, metadata_ttl 10m, access_log off; domain bench, repository `pull` associated with
 #      public:npmjs, repository `local`; a token (arca_setup.py) (start_arca)
-#   3. packuments: nginx direct, then through Arca (MISS), then again (HIT)
+#   3. packuments: nginx direct, then through Arca (MISS), then again (HIT); also N_MANY_PKGS
+#      packages many0.. of N_MANY versions each (512-byte tarballs: a packument of about 1.3 MB,
+#      as popular packages have), each fetched directly (`pkt-direct`, and with gzip as npm asks:
+#      `pkt-direct-gzip`; nginx compresses JSON on the fly), then through Arca (MISS, then HIT)
 #   4. (a) miss time to first byte: for each version of `small` and `mid`: curl direct from nginx,
 #      then through the reference reverse proxy (kind `proxy`), then through `pull` (a miss: each
 #      version is fetched once); curl -w %{time_starttransfer}, full body read. For `big`: direct,
@@ -43,7 +46,7 @@
 #   8. table.py: the table -> $RESULTS_DIR/upstream.md; with UPDATE_DOC=1 (default) also the
 #      section "## Pull-through cache (issue C)" of docs/performance.md
 # Knobs (environment): ARCA, BENCH_DIR (under /tmp, wiped at start), RESULTS_DIR, N_SMALL (15),
-# N_BIG (3), SMALL_BYTES, MID_BYTES, BIG_BYTES, WRK_THREADS/WRK_CONNS/WRK_DURATION/WRK_REPEATS
+# N_BIG (3), N_MANY (3000), N_MANY_PKGS (3), SMALL_BYTES, MID_BYTES, BIG_BYTES, WRK_THREADS/WRK_CONNS/WRK_DURATION/WRK_REPEATS
 # (2/64/10s/2), WRK_CASES ("small mid"), UPSTREAM_DELAY_MS (10; 0 or empty: no step 6), VERDACCIO
 # (1; 0: no step 7), WAIT_OTHER
 # (1), WAIT_MAX (900), UPDATE_DOC (1), KEEP (0: delete the static tree and Arca's data dirs on exit),
@@ -57,6 +60,8 @@ BENCH_DIR=${BENCH_DIR:-/tmp/arcabench-upstream}
 RESULTS_DIR=${RESULTS_DIR:-$BENCH_DIR/results}
 N_SMALL=${N_SMALL:-15}
 N_BIG=${N_BIG:-3}
+N_MANY=${N_MANY:-3000}
+N_MANY_PKGS=${N_MANY_PKGS:-3}
 SMALL_BYTES=${SMALL_BYTES:-10240}
 MID_BYTES=${MID_BYTES:-5242880}
 BIG_BYTES=${BIG_BYTES:-1073741824}
@@ -111,8 +116,8 @@ cleanup() {
   stop_sampler
   [[ -n ${PERF_PID:-} ]] && kill -INT "$PERF_PID" 2>/dev/null
   for p in $NGINX_PID "${NGINX_PIDS[@]}"; do kill -QUIT "$p" 2>/dev/null; done
-  for p in "${ARCA_PIDS[@]}" $DELAY_PID $VERD_PID; do kill -TERM "$p" 2>/dev/null; done
-  for p in $NGINX_PID "${NGINX_PIDS[@]}" "${ARCA_PIDS[@]}" $DELAY_PID $VERD_PID; do
+  for p in "${ARCA_PIDS[@]}" $DELAY_PID ${VERD_PID:-}; do kill -TERM "$p" 2>/dev/null; done
+  for p in $NGINX_PID "${NGINX_PIDS[@]}" "${ARCA_PIDS[@]}" $DELAY_PID ${VERD_PID:-}; do
     for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
   done
@@ -132,7 +137,7 @@ STATIC_URL=http://127.0.0.1:$NGINX_PORT
   echo "repo HEAD: $(git -C "$REPO_ROOT" log -1 --format='%h %cd' --date=iso 2>/dev/null || echo '?'), $(git -C "$REPO_ROOT" status --porcelain --untracked-files=no 2>/dev/null | wc -l) tracked files modified in the working tree"
   echo "cpu: nproc=$(nproc) $(lscpu | sed -n 's/^Model name: *//p') mem=$(free -g | awk '/Mem:/{print $2}') GiB"
   echo "tools: $(curl --version | head -1 | cut -d' ' -f1-2) / nginx $(nginx -v 2>&1 | cut -d/ -f2) / $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
-  echo "settings: N_SMALL=$N_SMALL N_BIG=$N_BIG sizes $SMALL_BYTES/$MID_BYTES/$BIG_BYTES; wrk -t$WRK_THREADS -c$WRK_CONNS -d$WRK_DURATION x$WRK_REPEATS cases $WRK_CASES; UPSTREAM_DELAY_MS=${UPSTREAM_DELAY_MS:-0} VERDACCIO=$VERDACCIO"
+  echo "settings: N_SMALL=$N_SMALL N_BIG=$N_BIG N_MANY=$N_MANY N_MANY_PKGS=$N_MANY_PKGS sizes $SMALL_BYTES/$MID_BYTES/$BIG_BYTES; wrk -t$WRK_THREADS -c$WRK_CONNS -d$WRK_DURATION x$WRK_REPEATS cases $WRK_CASES; UPSTREAM_DELAY_MS=${UPSTREAM_DELAY_MS:-0} VERDACCIO=$VERDACCIO"
   echo "uptime at start: $(uptime)"
 } > "$RESULTS_DIR/machine.txt"
 cat "$RESULTS_DIR/machine.txt"
@@ -140,7 +145,9 @@ cat "$RESULTS_DIR/machine.txt"
 # ---------- 1b. the static upstream
 step "upstream files"
 python3 "$UP_SRC/make_upstream.py" "$STATIC_ROOT" "$STATIC_URL/" \
-  "small:$SMALL_BYTES:$N_SMALL" "mid:$MID_BYTES:$N_SMALL" "big:$BIG_BYTES:$N_BIG" > "$RESULTS_DIR/upstream_files.jsonl"
+  "small:$SMALL_BYTES:$N_SMALL" "mid:$MID_BYTES:$N_SMALL" "big:$BIG_BYTES:$N_BIG" \
+  $(for k in $(seq 0 $((N_MANY_PKGS - 1))); do echo "many$k:512:$N_MANY"; done) \
+  > "$RESULTS_DIR/upstream_files.jsonl"
 chmod -R a+rX "$STATIC_ROOT"
 # shellcheck disable=SC2016  # $uri is nginx's, not the shell's
 start_static_nginx "$NGX" "$NGINX_PORT" "$STATIC_ROOT" 'try_files $uri $uri/index.json =404;'
@@ -193,14 +200,17 @@ upfb() {
   curl -s "$ARCA_URL/metrics" | awk '/^arca_upstream_first_byte_seconds_sum\{connection="public:npmjs"/{s=$2}
     /^arca_upstream_first_byte_seconds_count\{connection="public:npmjs"/{c=$2} END{print s+0, c+0}'
 }
-# one GET: KIND NAME VERSION URL [auth] -> a row in ttfb.tsv (for misses, i.e. KIND containing
+# one GET: KIND NAME VERSION URL [auth|gzip] -> a row in ttfb.tsv (for misses, i.e. KIND containing
 # "miss", with the upstream's time to first byte as Arca measured it: the /metrics histogram sum
 # before and after)
 TSV=$RESULTS_DIR/ttfb.tsv
 printf 'kind\tname\tversion\thttp\tttfb_s\ttotal_s\tbytes\tx_arca_cache\tload1\tupstream_fb_s\n' > "$TSV"
 get() {
   local kind=$1 name=$2 ver=$3 url=$4 auth=${5:-} args=(-sS -o /dev/null -H 'Accept: */*')
-  [[ -n $auth ]] && args+=(-H "Authorization: Bearer $TOKEN")
+  case $auth in
+    auth) args+=(-H "Authorization: Bearer $TOKEN") ;;
+    gzip) args+=(-H 'Accept-Encoding: gzip') ;;  # size_download is then the compressed size
+  esac
   local out m0=() m1=() up=
   [[ $kind == *miss* ]] && read -r -a m0 < <(upfb)
   out=$(curl "${args[@]}" -w '%{http_code}\t%{time_starttransfer}\t%{time_total}\t%{size_download}\t%header{x-arca-cache}' "$url")
@@ -215,11 +225,12 @@ get() {
 }
 tgz() { echo "$1/-/$1-$2.tgz"; }
 # check_blobs MANIFEST DATA_DIR: the cached blobs must be the upstream's bytes (every tarball of
-# make_upstream.py's MANIFEST is in DATA_DIR/blobs by sha256); exits 1 when one is missing
+# make_upstream.py's MANIFEST is in DATA_DIR/blobs by sha256, but those of many<k>, whose
+# packuments only are fetched); exits 1 when one is missing
 check_blobs() {
   python3 - "$1" "$2" <<'PY'
 import json, os, sys
-want = {r["sha256"] for r in json.load(open(sys.argv[1]))}
+want = {r["sha256"] for r in json.load(open(sys.argv[1])) if not r["name"].startswith("many")}
 have = set()
 for dp, _, fs in os.walk(os.path.join(sys.argv[2], "blobs")):
     have.update(f for f in fs if len(f) == 64)
@@ -247,8 +258,9 @@ timed_misses() {
 
 # ---------- 3. packuments
 step "packuments"
-for name in small mid big; do
+for name in small mid big $(for k in $(seq 0 $((N_MANY_PKGS - 1))); do echo "many$k"; done); do
   get pkt-direct "$name" - "$STATIC_URL/$name"
+  [[ $name == many* ]] && get pkt-direct-gzip "$name" - "$STATIC_URL/$name" gzip
   get pkt-miss "$name" - "$PULL$name" auth
   get pkt-hit "$name" - "$PULL$name" auth
 done

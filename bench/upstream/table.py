@@ -118,6 +118,22 @@ def main():
         out.append("| miss time to last byte, %s (median; last byte released after verify + commit) | – "
                    "| %s (first → last byte %s) | nginx direct %s | %.2f× | – |"
                    % (label[name], fms(tm), fms(gap), fms(td), tm / td))
+    # a packument of thousands of versions (popular packages have them): the miss is the whole
+    # document fetched, parsed, stored and rendered before the first byte
+    def many(kind):
+        return [r for r in rows if r["kind"] == kind and r["name"].startswith("many")]
+    d, g, m, h = many("pkt-direct"), many("pkt-direct-gzip"), many("pkt-miss"), many("pkt-hit")
+    if d and m:
+        n = re.search(r"N_MANY=(\d+)", machine)
+        gz = ("; with gzip, as npm asks, %s (min %s; %s compressed)"
+              % (fms(med(ttfb(g))), fms(min(ttfb(g))), human(int(g[0]["bytes"])))) if g else ""
+        out.append(miss_row("(a) packument miss time to first byte, %s versions (%s)"
+                            % (n.group(1) if n else "?", human(int(d[0]["bytes"]))),
+                            d, m, "nginx direct", extra_ref=gz))
+        if h:
+            out.append("| packument HIT of the same, time to first byte (median of %d) | – | %s | nginx direct %s "
+                       "| %.2f× | – |" % (len(h), fms(med(ttfb(h))), fms(med(ttfb(d))),
+                                          med(ttfb(h)) / med(ttfb(d))))
     for name in ("small",):
         d, m, h = pick("pkt-direct", name), pick("pkt-miss", name), pick("pkt-hit", name)
         if d and m and h:
