@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
+#include <string_view>
 
 #include "util/clock.h"
 #include "util/gzip.h"
@@ -11,21 +13,31 @@ namespace arca::upstream {
 namespace {
 
 // The document as the upstream meant it: a gzip body (asked for) decompressed, bounded like an
-// uncompressed one (kTooLarge). A body that does not decompress, or any other coding (not asked
-// for), is kInvalidArgument with reason "encoding".
-Result<std::string> decoded(const ResponseHead& head, std::string body, uint64_t max_bytes) {
+// uncompressed one (kTooLarge); nullopt when the body is the document (no coding). A body that
+// does not decompress, or any other coding (not asked for), is kInvalidArgument with reason
+// "encoding".
+Result<std::optional<std::string>> decoded(const ResponseHead& head, std::string_view body,
+                                           uint64_t max_bytes) {
   std::string coding = head.header("content-encoding").value_or("");
   std::transform(coding.begin(), coding.end(), coding.begin(),
                  [](unsigned char c) { return char(std::tolower(c)); });
   coding.erase(0, coding.find_first_not_of(" \t"));
   coding.erase(coding.find_last_not_of(" \t") + 1);
-  if (coding.empty() || coding == "identity") return body;
+  if (coding.empty() || coding == "identity") return std::optional<std::string>();
   Result<std::string> plain = coding == "gzip" || coding == "x-gzip"
                                   ? gzip_decompress(body, max_bytes)
                                   : Result<std::string>(invalid_argument(
                                         "Content-Encoding " + coding + " was not asked for"));
-  if (!plain && plain.error().code != Code::kTooLarge) plain.error().reason = "encoding";
-  return plain;
+  if (plain) return std::optional<std::string>(std::move(*plain));
+  if (plain.error().code != Code::kTooLarge) plain.error().reason = "encoding";
+  return plain.error();
+}
+
+// A document the upstream sent gzipped is stored so (a tenth of the size to write and keep) and
+// decompressed when read back. A JSON document never starts with gzip's magic bytes, so the
+// stored body says which it is.
+bool stored_compressed(const store::UpstreamDocument& d) {
+  return d.status == 200 && d.body.size() >= 2 && d.body[0] == '\x1f' && d.body[1] == '\x8b';
 }
 
 std::shared_ptr<const std::string> share(std::string body) {
@@ -87,6 +99,14 @@ Result<DocumentLookup> DocumentCache::lookup(const Connection& connection, const
   std::optional<store::UpstreamDocument> cached;
   if (auto d = store_.get_upstream_document(connection.name, key)) {
     cached = std::move(*d);
+    if (stored_compressed(*cached)) {
+      auto plain = gzip_decompress(cached->body, max_document_bytes_);
+      if (plain) {
+        cached->body = std::move(*plain);
+      } else {  // damaged: as if not cached, fetched again
+        cached.reset();
+      }
+    }
   } else if (d.error().code != Code::kNotFound) {
     return d.error();
   }
@@ -215,7 +235,8 @@ Result<DocumentLookup> DocumentCache::fetch(const Connection& connection, const 
                     unavailable("upstream " + connection.name + " answered HTTP " +
                                 std::to_string(head.status) + " for " + request.url));
   }
-  auto body = decoded(head, std::move(got->body), max_document_bytes_);
+  std::string wire = std::move(got->body);
+  auto body = decoded(head, wire, max_document_bytes_);
   if (!body) {
     metrics_.upstream_error(connection.name, error_kind(body.error()));
     upstream_failed = body.error().code != Code::kTooLarge;
@@ -233,10 +254,11 @@ Result<DocumentLookup> DocumentCache::fetch(const Connection& connection, const 
   fresh.etag = head.header("etag").value_or("");
   fresh.last_modified = head.header("last-modified").value_or("");
   fresh.fetched_time = now;
-  fresh.body = std::move(*body);
+  fresh.body = std::move(wire);  // as sent: gzipped when it came so (stored_compressed)
   ARCA_TRY(store_.put_upstream_document(fresh));
   metrics_.connection_lookup(connection.name, CacheResult::kMiss);
-  return DocumentLookup{share(std::move(fresh.body)), CacheResult::kMiss, now};
+  return DocumentLookup{share(*body ? std::move(**body) : std::move(fresh.body)),
+                        CacheResult::kMiss, now};
 }
 
 double DocumentCache::backoff(const Connection& connection) const {

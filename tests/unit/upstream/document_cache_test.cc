@@ -166,8 +166,9 @@ TEST_F(DocumentCacheTest, AConnectionFailingInARowIsNotAskedUntilItsBackoffEnds)
   EXPECT_EQ(server_.requests("/e"), 1);
 }
 
-// Documents are asked for gzip-compressed, as npm asks a registry, and kept decompressed.
-TEST_F(DocumentCacheTest, AsksForGzipAndKeepsTheDocumentDecompressed) {
+// Documents are asked for gzip-compressed, as npm asks a registry: stored as they came, handed
+// out decompressed.
+TEST_F(DocumentCacheTest, AsksForGzipStoresItSoAndHandsItOutDecompressed) {
   const std::string doc = "{\"name\":\"zipped\",\"versions\":{}}";
   std::string asked;
   server_.route("/zipped", [&](const testing::Request& r, testing::Exchange& x, int nth) {
@@ -178,11 +179,31 @@ TEST_F(DocumentCacheTest, AsksForGzipAndKeepsTheDocumentDecompressed) {
   ASSERT_TRUE(first) << first.error().message;
   EXPECT_EQ(asked, "gzip");
   EXPECT_EQ(*first->body, doc);
-  connection_.metadata_ttl = 0s;  // read back from the store, revalidated
+  // Stored as it came, gzipped; read back (another node, a restart) decompressed.
+  auto stored = store_->get_upstream_document(connection_.name, "npm/zipped");
+  ASSERT_TRUE(stored) << stored.error().message;
+  EXPECT_EQ(stored->body.substr(0, 2), "\x1f\x8b");
+  cache_ = std::make_unique<DocumentCache>(*store_, metrics_);
+  auto hit = get("zipped");
+  ASSERT_TRUE(hit) << hit.error().message;
+  EXPECT_EQ(hit->result, CacheResult::kHit);
+  EXPECT_EQ(*hit->body, doc);
+  EXPECT_EQ(server_.requests("/zipped"), 1);
+  connection_.metadata_ttl = 0s;  // expired: read back as the STALE fallback, and revalidated
   auto again = get("zipped");
   ASSERT_TRUE(again) << again.error().message;
   EXPECT_EQ(*again->body, doc);
   EXPECT_EQ(server_.requests("/zipped"), 2);
+  // A stored body that no longer decompresses is as if not cached: fetched again.
+  connection_.metadata_ttl = 600s;
+  store::UpstreamDocument damaged = *stored;
+  damaged.body.resize(damaged.body.size() - 4);
+  ASSERT_TRUE(store_->put_upstream_document(damaged));
+  auto refetched = get("zipped");
+  ASSERT_TRUE(refetched) << refetched.error().message;
+  EXPECT_EQ(refetched->result, CacheResult::kMiss);
+  EXPECT_EQ(*refetched->body, doc);
+  EXPECT_EQ(server_.requests("/zipped"), 3);
 }
 
 // A gzip body that does not decompress, or one that decompresses past the document bound, is
