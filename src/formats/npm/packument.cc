@@ -73,10 +73,13 @@ void fill_minimal(json::object& m, const store::PackageVersion& v, const NpmName
   (void)name;
 }
 
-json::object dist_of(const store::PackageVersion& v, const NpmName& name,
-                     const std::string& repository_url, const json::object& stored) {
-  json::object dist;
-  if (const auto* d = stored.if_contains("dist"); d && d->is_object()) dist = d->as_object();
+// Points the manifest's dist (kept: fileCount, signatures, ...) at this repository and sets the
+// digests of the stored asset. In place: a copy of each dist was a fifth of a large render.
+void rewrite_dist(json::object& m, const store::PackageVersion& v, const NpmName& name,
+                  const std::string& repository_url) {
+  json::value& slot = m["dist"];
+  if (!slot.is_object()) slot.emplace_object();
+  json::object& dist = slot.as_object();
   dist["tarball"] = tarball_url(repository_url, name, v.version);
   if (!v.assets.empty()) {
     const store::Asset& a = v.assets.front();
@@ -85,7 +88,6 @@ json::object dist_of(const store::PackageVersion& v, const NpmName& name,
     if (!a.sha512.empty() && crypto::from_hex(a.sha512, raw))
       dist["integrity"] = "sha512-" + crypto::base64_encode(raw);
   }
-  return dist;
 }
 
 bool has_install_script(const json::object& m) {
@@ -168,7 +170,7 @@ json::object version_manifest(const store::PackageVersion& v, const NpmName& nam
   m["version"] = v.version;
   if (!m.contains("_id")) m["_id"] = name.full() + "@" + v.version;
   fill_minimal(m, v, name);
-  m["dist"] = dist_of(v, name, repository_url, m);
+  rewrite_dist(m, v, name, repository_url);
   return m;
 }
 
@@ -214,14 +216,20 @@ std::optional<std::string> render_packument(const store::PackageSnapshot& s, con
   const store::PackageVersion* latest = find_version(listable, tags["latest"]);
 
   store::Timestamp modified = s.package.created_time, created = s.package.created_time;
-  json::object versions, time;
+  json::object versions, times;  // times: the full document's, "created" and "modified" first
+  versions.reserve(listable.size());
+  if (!options.abbreviated) {
+    times.reserve(listable.size() + 2);
+    times["created"] = nullptr;
+    times["modified"] = nullptr;
+  }
   json::object latest_manifest;
   for (const auto* v : listable) {
     json::object m = version_manifest(*v, name, options.repository_url);
     modified = std::max(modified, v->published_time);
     if (created == 0 || (v->published_time > 0 && v->published_time < created))
       created = v->published_time;
-    time[v->version] = iso8601(v->published_time);
+    if (!options.abbreviated) times[v->version] = iso8601(v->published_time);
     if (v == latest) latest_manifest = m;
     versions[v->version] =
         options.abbreviated ? json::value(abbreviate(m)) : json::value(std::move(m));
@@ -247,10 +255,8 @@ std::optional<std::string> render_packument(const store::PackageSnapshot& s, con
     if (const auto* v = latest_manifest.if_contains(k)) doc[k] = *v;
   doc["dist-tags"] = std::move(dist_tags);
   doc["versions"] = std::move(versions);
-  json::object times;
   times["created"] = iso8601(created);
   times["modified"] = iso8601(modified);
-  for (auto& kv : time) times[kv.key()] = kv.value();
   doc["time"] = std::move(times);
   doc["readme"] = latest ? latest->readme : std::string();
   return serialize_sized(doc, size_hint);
