@@ -64,9 +64,13 @@ std::optional<store::PackageVersion> version_of(const std::string& version, cons
   v.status = core::status::kPublished;
   v.published_time = published;
   describe_version(m, v);
-  json::object manifest = m;
-  manifest.erase("readme");
-  v.format_metadata = json::serialize(manifest);
+  if (m.contains("readme")) {  // kept once, in the package (render_packument)
+    json::object manifest = m;
+    manifest.erase("readme");
+    v.format_metadata = json::serialize(manifest);
+  } else {
+    v.format_metadata = json::serialize(m);
+  }
   v.assets.push_back(std::move(asset));
   return v;
 }
