@@ -239,7 +239,9 @@ Result<DocumentLookup> DocumentCache::fetch(const Connection& connection, const 
   auto body = decoded(head, wire, max_document_bytes_);
   if (!body) {
     metrics_.upstream_error(connection.name, error_kind(body.error()));
-    upstream_failed = body.error().code != Code::kTooLarge;
+    // The per-document backoff applies (the circuit was told: it answered): a body that
+    // inflates past the bound is not inflated again on every request.
+    upstream_failed = true;
     // The upstream's fault, not the client's: kUnavailable, unless it was over the bound.
     Error e{body.error().code == Code::kTooLarge ? Code::kTooLarge : Code::kUnavailable,
             "upstream " + connection.name + " answered " + request.url +

@@ -19,7 +19,9 @@
 //    not one per package (upstream/upstream_health.h);
 //  - single-flight: concurrent lookups of one (connection, key) that need the upstream share one
 //    request; the followers get the leader's result.
-// Documents are bounded (max_document_bytes; larger → kUnavailable, nothing stored).
+// Documents are bounded (max_document_bytes, decompressed too; larger → kTooLarge, nothing
+// stored). They are asked for gzipped, stored as they came and handed out decompressed; a body
+// that does not decompress is not stored (kUnavailable, reason "encoding").
 // Thread safety: get() may be called concurrently; it blocks (store, network): blocking pool only.
 #include <condition_variable>
 #include <map>
@@ -55,6 +57,10 @@ class DocumentCache {
   // nullopt: call get(). Never blocks. The caller keeps the body (e.g. parsed) keyed by this
   // time, and counts the HIT (CacheMetrics::connection_lookup) when it uses the answer.
   std::optional<double> fresh(const Connection& connection, const std::string& key);
+  // How long after a failed request a document is served STALE without asking again:
+  // failure_backoff, at most the connection's TTL. Whatever is built from such an answer should
+  // be rebuilt no sooner.
+  double backoff(const Connection& connection) const;
 
  private:
   struct Flight {
@@ -71,7 +77,6 @@ class DocumentCache {
                                FetchRequest request,
                                const std::optional<store::UpstreamDocument>& cached,
                                bool& upstream_failed);
-  double backoff(const Connection& connection) const;  // failure_backoff, at most the TTL
   Result<DocumentLookup> stale_or(const Connection& connection, const std::string& key,
                                   const std::optional<store::UpstreamDocument>& cached,
                                   Error error);

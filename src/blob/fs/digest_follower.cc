@@ -34,10 +34,9 @@ namespace {
 
 using State = DigestFollower::State;
 
-// Digests [hashed, written) until caught up. `lock` holds s.mu; the caller has set `running`,
-// and this clears it.
-void catch_up(State& s, std::unique_lock<std::mutex>& lock) {
-  std::vector<char> buf(DigestFollower::kReadBytes);
+// Digests [hashed, written) into `buf` until caught up. `lock` holds s.mu; the caller has set
+// `running` (after allocating `buf`: nothing here throws), and this clears it.
+void catch_up(State& s, std::unique_lock<std::mutex>& lock, std::vector<char>& buf) {
   while (!s.abandoned && !s.error && s.hashed < s.written) {
     const uint64_t from = s.hashed;
     const size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), s.written - from));
@@ -64,19 +63,19 @@ void catch_up(State& s, std::unique_lock<std::mutex>& lock) {
 
 // A posted task: digests unless finish() took over before it started.
 void run_task(State& s) {
+  std::vector<char> buf(DigestFollower::kReadBytes);  // may throw: leaves the task to finish()
   std::unique_lock lock(s.mu);
   if (!s.queued) return;
   s.queued = false;
   s.running = true;
-  catch_up(s, lock);
+  catch_up(s, lock, buf);
 }
 
 }  // namespace
 
-Result<std::unique_ptr<DigestFollower>> DigestFollower::start(std::shared_ptr<util::TaskPool> pool,
-                                                              int fd, std::string path,
-                                                              uint64_t from,
-                                                              std::vector<crypto::Hasher> hashers) {
+Result<std::unique_ptr<DigestFollower>> DigestFollower::start(
+    std::shared_ptr<util::TaskPool> pool, int fd, std::string path, uint64_t from,
+    std::vector<crypto::Hasher>& hashers) {
   UniqueFd own(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
   if (!own.valid()) return errno_error("duplicate the descriptor of", path, errno);
   auto state = std::make_shared<State>(std::move(own), std::move(path), from, std::move(hashers));
@@ -103,11 +102,12 @@ void DigestFollower::appended(uint64_t total) {
 
 Result<std::vector<std::string>> DigestFollower::finish() {
   State& s = *state_;
+  std::vector<char> buf(kReadBytes);
   std::unique_lock lock(s.mu);
   s.queued = false;  // a task still waiting for a pool thread finds nothing to do
   s.idle.wait(lock, [&] { return !s.running; });
   s.running = true;
-  catch_up(s, lock);
+  catch_up(s, lock, buf);
   if (s.error) return *s.error;
   std::vector<std::string> hex;
   for (auto& h : s.hashers) hex.push_back(h.finish_hex());

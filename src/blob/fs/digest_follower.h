@@ -30,10 +30,11 @@ class DigestFollower {
   static constexpr uint64_t kBatch = 256 << 10;    // bytes waiting before a task is posted
   static constexpr size_t kReadBytes = 256 << 10;  // one pread
 
-  // `fd` is duplicated; kUnavailable when that fails.
+  // `fd` is duplicated, and `hashers` moved from only then; kUnavailable when that fails (the
+  // caller still has its hashers).
   static Result<std::unique_ptr<DigestFollower>> start(std::shared_ptr<util::TaskPool> pool, int fd,
                                                        std::string path, uint64_t from,
-                                                       std::vector<crypto::Hasher> hashers);
+                                                       std::vector<crypto::Hasher>& hashers);
   ~DigestFollower();
   DigestFollower(const DigestFollower&) = delete;
   DigestFollower& operator=(const DigestFollower&) = delete;

@@ -118,11 +118,13 @@ class TempPool {
     for (auto& temp : ready_) ::unlink(temp.second.c_str());
   }
 
-  // A prepared temp file, or nullopt when none is ready.
+  // A prepared temp file, or nullopt when none is ready, or when the lock is held: the helper
+  // runs at SCHED_IDLE and may be preempted holding it, and a writer must not wait for it.
   std::optional<Temp> take() {
     std::optional<Temp> out;
     {
-      std::lock_guard lock(mu_);
+      std::unique_lock lock(mu_, std::try_to_lock);
+      if (!lock.owns_lock()) return out;
       if (!started_) {
         started_ = true;
         try {
@@ -201,12 +203,9 @@ class FsBlobWriter final : public BlobWriter {
     sha256_.update(chunk);
     sha1_.update(chunk);
     if (!follower_ && pool_ && bytes_ + chunk.size() >= kFollowFrom) {
-      auto f = DigestFollower::start(pool_, fd_.get(), tmp_path_, bytes_, std::move(followed_));
-      if (!f) {
-        state_ = State::kFailed;
-        return f.error();
-      }
-      follower_ = std::move(*f);
+      // Without a follower (no descriptor to spare), the digests go on here.
+      if (auto f = DigestFollower::start(pool_, fd_.get(), tmp_path_, bytes_, followed_))
+        follower_ = std::move(*f);
     }
     if (!follower_) {
       for (auto& h : followed_) h.update(chunk);

@@ -197,8 +197,7 @@ Result<MergedPackument> UpstreamPackuments::merge(const std::vector<core::ChainE
     auto got = get(*e.connection, name);
     // A packument built from stale or incomplete upstream data is rebuilt when the document
     // cache would ask the upstream again: after its failure backoff (30 s, at most the TTL).
-    const double retry_at =
-        now_epoch() + upstream::UpstreamHealth::backoff(e.connection->metadata_ttl);
+    const double retry_at = now_epoch() + pull_.documents().backoff(*e.connection);
     if (!got) {
       if (got.error().code == Code::kNotFound) {
         upstream_said = got.error();

@@ -75,7 +75,7 @@ class DigestFollowerTest : public ::testing::Test {
     for (auto& h : hashers) h.update(head);
     EXPECT_EQ(::write(fd_, head.data(), head.size()), ssize_t(head.size()));
     written_ = head.size();
-    auto f = DigestFollower::start(std::move(pool), fd_, path_, head.size(), std::move(hashers));
+    auto f = DigestFollower::start(std::move(pool), fd_, path_, head.size(), hashers);
     EXPECT_TRUE(f) << f.error().message;
     return f ? std::move(*f) : nullptr;
   }
@@ -101,6 +101,19 @@ TEST_F(DigestFollowerTest, DigestsEqualOnePassDigestsWhateverTheChunks) {
     ASSERT_TRUE(got) << got.error().message;
     EXPECT_EQ(*got, one_pass(data)) << "head " << head;
   }
+}
+
+// Without a descriptor to follow with, start() fails and the caller keeps its hashers.
+TEST_F(DigestFollowerTest, AFailedStartLeavesTheHashersWithTheCaller) {
+  auto pool = std::make_shared<util::TaskPool>("test-digests", 1);
+  auto hashers = md5_and_sha512();
+  hashers[0].update("ab");
+  auto f = DigestFollower::start(pool, -1, path_, 2, hashers);
+  ASSERT_FALSE(f);
+  EXPECT_EQ(f.error().code, Code::kUnavailable);
+  ASSERT_EQ(hashers.size(), 2u);
+  hashers[0].update("c");
+  EXPECT_EQ(hashers[0].finish_hex(), crypto::digest_hex(crypto::Algo::kMd5, "abc"));
 }
 
 TEST_F(DigestFollowerTest, AStoppedPoolLeavesTheWorkToFinish) {

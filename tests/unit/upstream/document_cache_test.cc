@@ -220,6 +220,9 @@ TEST_F(DocumentCacheTest, ABodyThatDoesNotDecompressIsNeverStored) {
   ASSERT_TRUE(stale) << stale.error().message;
   EXPECT_EQ(stale->result, CacheResult::kStale);
   EXPECT_EQ(*stale->body, "{\"name\":\"b\"}");
+  auto kept = store_->get_upstream_document(connection_.name, "npm/b");  // not overwritten
+  ASSERT_TRUE(kept) << kept.error().message;
+  EXPECT_EQ(kept->body, "{\"name\":\"b\"}");
 
   server_.route("/corrupt", testing::respond(200, "not gzip at all", gzip));
   auto corrupt = get("corrupt");
