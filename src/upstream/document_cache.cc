@@ -216,7 +216,9 @@ Result<DocumentLookup> DocumentCache::fetch(const Connection& connection, const 
     metrics_.connection_lookup(connection.name, CacheResult::kHit);
     store::UpstreamDocument refreshed = *cached;
     refreshed.fetched_time = now;
-    return lookup_of(refreshed, CacheResult::kHit);
+    DocumentLookup same = lookup_of(refreshed, CacheResult::kHit);
+    same.revalidated_from = cached->fetched_time;
+    return same;
   }
   if (head.status == 404 || head.status == 410) {
     store::UpstreamDocument negative;

@@ -40,6 +40,9 @@ struct DocumentLookup {
   std::shared_ptr<const std::string> body;
   CacheResult result = CacheResult::kHit;
   double fetched_time = 0;  // seconds since the epoch; with the TTL, when to look again
+  // After a 304 revalidation: the fetch time the entry had, whose content this still is (what
+  // was parsed from it then need not be parsed again); 0 otherwise.
+  double revalidated_from = 0;
 };
 
 class DocumentCache {

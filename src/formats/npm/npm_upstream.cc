@@ -144,6 +144,15 @@ std::shared_ptr<const UpstreamPackument> UpstreamPackuments::parsed(const std::s
   return it->second.second;
 }
 
+std::shared_ptr<const UpstreamPackument> UpstreamPackuments::renewed(const std::string& key,
+                                                                     double from, double to) {
+  std::lock_guard lock(mu_);
+  auto it = parsed_.find(key);
+  if (it == parsed_.end() || it->second.first != from) return nullptr;
+  it->second.first = to;
+  return it->second.second;
+}
+
 std::optional<UpstreamPackuments::Lookup> UpstreamPackuments::peek(
     const upstream::Connection& connection, const NpmName& name) {
   auto fetched = pull_.documents().fresh(connection, document_key(name));
@@ -166,6 +175,10 @@ Result<UpstreamPackuments::Lookup> UpstreamPackuments::get(const upstream::Conne
   std::string key = parsed_key(connection, name);
   if (auto known = parsed(key, doc.fetched_time))
     return Lookup{known, doc.result, doc.fetched_time};
+  // Revalidated unchanged (304): not parsed again (tens of ms for thousands of versions).
+  if (doc.revalidated_from != 0)
+    if (auto known = renewed(key, doc.revalidated_from, doc.fetched_time))
+      return Lookup{known, doc.result, doc.fetched_time};
   auto body = parse_upstream_packument(*doc.body, name, connection.base_url);
   if (!body) return unavailable(body.error().message);
   auto shared = std::make_shared<const UpstreamPackument>(std::move(*body));

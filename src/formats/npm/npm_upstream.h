@@ -65,6 +65,9 @@ class UpstreamPackuments {
  private:
   // The parsed document of `key` if it was parsed from the fetch at `fetched_time`.
   std::shared_ptr<const UpstreamPackument> parsed(const std::string& key, double fetched_time);
+  // The same, for a document a 304 confirmed: parsed from the fetch at `from`, now known by the
+  // revalidation time `to`.
+  std::shared_ptr<const UpstreamPackument> renewed(const std::string& key, double from, double to);
   core::PullThrough& pull_;
   std::mutex mu_;  // guards parsed_
   // (connection, name) -> parsed document and the fetch time it was parsed from.

@@ -247,5 +247,29 @@ TEST_F(DocumentCacheTest, ABodyThatDoesNotDecompressIsNeverStored) {
   }
 }
 
+// A 304 says the held document is still current: the lookup tells which fetch it confirmed, so
+// whatever was derived from that fetch (a parsed packument) serves on.
+TEST_F(DocumentCacheTest, ARevalidationSaysWhichFetchItConfirmed) {
+  std::string validator;
+  server_.route("/same", [&](const testing::Request& r, testing::Exchange& x, int nth) {
+    validator = r.header("if-none-match").value_or("");
+    if (validator == "\"v1\"") return testing::respond(304, "")(r, x, nth);
+    testing::respond(200, "{\"name\":\"same\"}", {{"ETag", "\"v1\""}})(r, x, nth);
+  });
+  auto first = get("same");
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(first->result, CacheResult::kMiss);
+  EXPECT_EQ(first->revalidated_from, 0);
+  connection_.metadata_ttl = 0s;
+  std::this_thread::sleep_for(20ms);  // a later fetch time
+  auto again = get("same");
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(validator, "\"v1\"");
+  EXPECT_EQ(again->result, CacheResult::kHit);
+  EXPECT_EQ(*again->body, "{\"name\":\"same\"}");
+  EXPECT_GT(again->fetched_time, first->fetched_time);
+  EXPECT_EQ(again->revalidated_from, first->fetched_time);
+}
+
 }  // namespace
 }  // namespace arca::upstream
