@@ -3,8 +3,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -13,9 +11,6 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <chrono>
-#include <condition_variable>
-#include <deque>
 #include <exception>
 #include <filesystem>
 #include <mutex>
@@ -28,6 +23,7 @@
 #include "blob/fs/digest_follower.h"
 #include "blob/fs/layout.h"
 #include "blob/fs/posix_file.h"
+#include "blob/fs/temp_pool.h"
 #include "util/crypto.h"
 #include "util/task_pool.h"
 
@@ -58,125 +54,16 @@ struct KnownBlobs {
 
 namespace {
 
+using fs::create_locked_temp;
 using fs::DigestFollower;
 using fs::errno_error;
 using fs::UniqueFd;
 
-constexpr mode_t kTempMode = 0600;
 constexpr mode_t kBlobMode = 0440;  // immutable content; group read for backup operators
-constexpr int kMaxTempNameAttempts = 8;
 
 Error blob_not_found(const std::string& key) {
   return not_found("Blob", key, "blob " + key + " not found");
 }
-
-// Creates ROOT/tmp/w-<random> exclusively and takes its flock, so no concurrent open() removes
-// it as stale. Retries when a cleanup unlinked the name between creation and lock.
-Result<std::pair<UniqueFd, std::string>> create_locked_temp(const std::string& tmp_dir) {
-  for (int attempt = 0; attempt < kMaxTempNameAttempts; ++attempt) {
-    std::string path = tmp_dir + "/w-" + crypto::to_hex(crypto::random_bytes(16));
-    // Readable too: share_file() hands readers a duplicate of this descriptor.
-    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, kTempMode));
-    if (!fd.valid()) {
-      if (errno == EEXIST) continue;
-      return errno_error("create temp file", path, errno);
-    }
-    int rc;
-    do rc = ::flock(fd.get(), LOCK_EX);
-    while (rc != 0 && errno == EINTR);
-    if (rc != 0) {
-      Error e = errno_error("flock", path, errno);
-      ::unlink(path.c_str());
-      return e;
-    }
-    struct stat by_fd, by_name;
-    if (::fstat(fd.get(), &by_fd) == 0 && ::stat(path.c_str(), &by_name) == 0 &&
-        by_fd.st_dev == by_name.st_dev && by_fd.st_ino == by_name.st_ino) {
-      return std::make_pair(std::move(fd), std::move(path));
-    }
-  }
-  return unavailable("could not create a temp file in " + tmp_dir);
-}
-
-}  // namespace
-
-// Temp files made ahead of need (FsBlobStore::set_prefetched_temps) by one helper thread, started
-// by the first take(). A failed creation is retried after a pause; begin_write() then creates its
-// own temp file and reports the error.
-class TempPool {
- public:
-  using Temp = std::pair<UniqueFd, std::string>;
-
-  TempPool(std::string dir, size_t target) : dir_(std::move(dir)), target_(target) {}
-  ~TempPool() {
-    {
-      std::lock_guard lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    if (helper_.joinable()) helper_.join();
-    for (auto& temp : ready_) ::unlink(temp.second.c_str());
-  }
-
-  // A prepared temp file, or nullopt when none is ready, or when the lock is held: the helper
-  // runs at SCHED_IDLE and may be preempted holding it, and a writer must not wait for it.
-  std::optional<Temp> take() {
-    std::optional<Temp> out;
-    {
-      std::unique_lock lock(mu_, std::try_to_lock);
-      if (!lock.owns_lock()) return out;
-      if (!started_) {
-        started_ = true;
-        try {
-          helper_ = std::thread([this] { run(); });
-        } catch (const std::system_error&) {  // no thread: no prefetching
-        }
-      }
-      if (!ready_.empty()) {
-        out = std::move(ready_.front());
-        ready_.pop_front();
-      }
-    }
-    cv_.notify_one();
-    return out;
-  }
-
- private:
-  void run() {
-    // The lowest priority: a refill is for a later writer, and must not take the CPU from the
-    // work the writer that took a file waits for (on a miss, the upstream answering on this
-    // machine, which was measured to wait 0.17 ms for the refill here). Starved under full load,
-    // the pool runs empty and writers make their own files, as without it.
-    sched_param idle{};
-    pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle);
-    std::unique_lock lock(mu_);
-    while (!stop_) {
-      if (ready_.size() >= target_) {
-        cv_.wait(lock);
-        continue;
-      }
-      lock.unlock();
-      auto temp = create_locked_temp(dir_);
-      lock.lock();
-      if (temp) {
-        ready_.push_back(std::move(*temp));
-      } else {
-        cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; });
-      }
-    }
-  }
-
-  const std::string dir_;
-  const size_t target_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Temp> ready_;  // guarded by mu_
-  bool started_ = false;    // guarded by mu_
-  bool stop_ = false;       // guarded by mu_
-  std::thread helper_;
-};
-
-namespace {
 
 class FsBlobWriter final : public BlobWriter {
  public:
@@ -453,14 +340,14 @@ std::string FsBlobStore::blob_path(const std::string& sha256) const {
 }
 
 void FsBlobStore::set_prefetched_temps(size_t n) {
-  temps_ = n > 0 ? std::make_unique<TempPool>(tmp_dir(), n) : nullptr;
+  temps_ = n > 0 ? std::make_unique<fs::TempPool>(tmp_dir(), n) : nullptr;
 }
 
 Result<std::unique_ptr<BlobWriter>> FsBlobStore::begin_write() {
-  std::optional<TempPool::Temp> pooled;
+  std::optional<fs::Temp> pooled;
   if (temps_) pooled = temps_->take();
-  ARCA_ASSIGN_OR_RETURN(auto temp, pooled ? Result<TempPool::Temp>(std::move(*pooled))
-                                          : create_locked_temp(tmp_dir()));
+  ARCA_ASSIGN_OR_RETURN(
+      auto temp, pooled ? Result<fs::Temp>(std::move(*pooled)) : create_locked_temp(tmp_dir()));
   const std::string tmp_path = temp.second;
   try {
     return std::unique_ptr<BlobWriter>(

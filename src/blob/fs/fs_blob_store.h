@@ -32,12 +32,14 @@
 namespace arca::util {
 class TaskPool;
 }
+namespace arca::blob::fs {
+class TempPool;  // temp_pool.h
+}
 
 namespace arca::blob {
 
 struct KnownShards;  // fs_blob_store.cc
 struct KnownBlobs;   // fs_blob_store.cc
-class TempPool;      // fs_blob_store.cc
 
 class FsBlobStore final : public BlobStore {
  public:
@@ -79,8 +81,8 @@ class FsBlobStore final : public BlobStore {
   const std::string root_;
   // Shards known to exist durably; shared with writers, which may outlive the store.
   std::shared_ptr<KnownShards> shards_;
-  std::unique_ptr<KnownBlobs> blobs_;  // keys local_path() found in place
-  std::unique_ptr<TempPool> temps_;    // set_prefetched_temps()
+  std::unique_ptr<KnownBlobs> blobs_;    // keys local_path() found in place
+  std::unique_ptr<fs::TempPool> temps_;  // set_prefetched_temps()
   // Threads digesting large blobs behind their writers; shared with writers.
   std::shared_ptr<util::TaskPool> digests_;
 };
