@@ -18,11 +18,9 @@ namespace {
 // "encoding".
 Result<std::optional<std::string>> decoded(const ResponseHead& head, std::string_view body,
                                            uint64_t max_bytes) {
-  std::string coding = head.header("content-encoding").value_or("");
+  std::string coding = head.header("content-encoding").value_or("");  // trimmed (ResponseHead)
   std::transform(coding.begin(), coding.end(), coding.begin(),
                  [](unsigned char c) { return char(std::tolower(c)); });
-  coding.erase(0, coding.find_first_not_of(" \t"));
-  coding.erase(coding.find_last_not_of(" \t") + 1);
   if (coding.empty() || coding == "identity") return std::optional<std::string>();
   Result<std::string> plain = coding == "gzip" || coding == "x-gzip"
                                   ? gzip_decompress(body, max_bytes)

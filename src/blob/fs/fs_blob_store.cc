@@ -89,7 +89,7 @@ class FsBlobWriter final : public BlobWriter {
     }
     sha256_.update(chunk);
     sha1_.update(chunk);
-    if (!follower_ && pool_ && bytes_ + chunk.size() >= kFollowFrom) {
+    if (!follower_ && bytes_ + chunk.size() >= kFollowFrom) {
       // Without a follower (no descriptor to spare), the digests go on here.
       if (auto f = DigestFollower::start(pool_, fd_.get(), tmp_path_, bytes_, followed_))
         follower_ = std::move(*f);
@@ -250,7 +250,7 @@ class FsBlobWriter final : public BlobWriter {
   const std::shared_ptr<KnownShards> shards_;
   UniqueFd fd_;
   std::string tmp_path_;                        // empty once renamed into place or removed
-  const std::shared_ptr<util::TaskPool> pool_;  // for the follower; null: none
+  const std::shared_ptr<util::TaskPool> pool_;  // the store's digest threads, for the follower
   // SHA-256 and SHA-1 are computed as bytes are written; MD5 and SHA-512 too until kFollowFrom
   // bytes, then by the follower. The split balances the two threads: MD5 and SHA-512 cost about
   // 2.9 ns a byte here, SHA-256 and SHA-1 1.2 plus the writing thread's receiving and writing.
