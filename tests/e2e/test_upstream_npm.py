@@ -78,6 +78,15 @@ class UpstreamNpmTest(SkipsPerTest, ArcaTestCase):
         status, headers, body = http.request('GET', rel, timeout=timeout)
         return Answer(status, {k.lower(): v for k, v in headers.items()}, body)
 
+    def assert_single_flight(self, fetch, n, tgz, tarball):
+        """n concurrent fetch(i) each get the whole tarball, and the upstream saw one GET of it."""
+        with concurrent.futures.ThreadPoolExecutor(max_workers=n) as pool:
+            answers = list(pool.map(fetch, range(n)))
+        self.assertEqual(self.proxy.count(tgz), 1, self.proxy.requests)
+        for a in answers:
+            self.assertEqual(a.status, 200)
+            self.assertEqual(a.body, tarball)
+
     def assert_all_blobs_intact(self):
         self.assertEqual(corrupt_blobs(self.server.data_dir), [])
 
@@ -196,12 +205,7 @@ class UpstreamNpmTest(SkipsPerTest, ArcaTestCase):
         def fetch(_):
             return self.get(self.app_http, 'up-big/-/up-big-1.0.0.tgz', timeout=120)
 
-        with concurrent.futures.ThreadPoolExecutor(max_workers=100) as pool:
-            answers = list(pool.map(fetch, range(100)))
-        self.assertEqual(self.proxy.count(tgz), 1, self.proxy.requests)
-        for a in answers:
-            self.assertEqual(a.status, 200)
-            self.assertEqual(a.body, pub.tarball)
+        self.assert_single_flight(fetch, 100, tgz, pub.tarball)
         self.assertIn(hashlib.sha256(pub.tarball).hexdigest(), blob_hashes(self.server.data_dir))
 
     def test_single_flight_across_repositories(self):
@@ -219,12 +223,7 @@ class UpstreamNpmTest(SkipsPerTest, ArcaTestCase):
             http = (self.app_http, team_http)[i % 2]
             return self.get(http, 'up-shared/-/up-shared-1.0.0.tgz', timeout=120)
 
-        with concurrent.futures.ThreadPoolExecutor(max_workers=20) as pool:
-            answers = list(pool.map(fetch, range(20)))
-        self.assertEqual(self.proxy.count(tgz), 1, self.proxy.requests)
-        for a in answers:
-            self.assertEqual(a.status, 200)
-            self.assertEqual(a.body, pub.tarball)
+        self.assert_single_flight(fetch, 20, tgz, pub.tarball)
         for repo in ('team', 'app', 'store'):
             v = self.versions(repo, 'up-shared').get('1.0.0')
             self.assertIsNotNone(v, 'up-shared@1.0.0 not retained in %s' % repo)
